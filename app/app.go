@@ -1,0 +1,117 @@
+// Package app is the Wails-facing layer: one bound struct per screen area.
+// Each method validates its arguments, calls the backend, turns progress
+// into runtime events and opens native dialogs. No business logic lives here.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"tracetune/backend/jobs"
+	"tracetune/backend/store"
+)
+
+// Events the frontend listens to.
+const (
+	EventJob     = "job"      // jobs.Progress of any job
+	EventChanged = "changed"  // {dataset_id}: data of a dataset changed; refresh views
+	EventDrop    = "filedrop" // []string of dropped file paths
+)
+
+// Deps are the services every bound struct shares.
+type Deps struct {
+	Store   *store.Store
+	Jobs    *jobs.Runner
+	DataDir string
+
+	win context.Context // the window's context, set on startup; nil headless
+}
+
+// NewDeps wires the job runner so that progress reaches the window.
+func NewDeps(st *store.Store, dataDir string) *Deps {
+	d := &Deps{Store: st, DataDir: dataDir}
+	d.Jobs = jobs.New(st, func(p jobs.Progress) {
+		d.emit(EventJob, p)
+		if p.State != jobs.Running && p.DatasetID != 0 {
+			d.emit(EventChanged, map[string]int64{"dataset_id": p.DatasetID})
+		}
+	})
+	return d
+}
+
+// Deps' own methods are unexported on purpose: bound structs embed *Deps,
+// and Wails would otherwise expose every exported method to the page.
+
+// OnStartup returns Wails' OnStartup hook.
+func OnStartup(d *Deps) func(context.Context) { return d.startup }
+
+// OnShutdown returns Wails' OnShutdown hook: running jobs stop and keep
+// their work.
+func OnShutdown(d *Deps) func(context.Context) { return func(context.Context) { d.Jobs.StopAll() } }
+
+func (d *Deps) startup(ctx context.Context) {
+	d.win = ctx
+	// Jobs and steps left running by a crash are marked, not resumed blindly.
+	if err := d.Store.FailRunningJobs(ctx); err != nil {
+		log.Printf("mark interrupted jobs: %v", err)
+	}
+	if err := d.Store.ResetProcessingSteps(ctx); err != nil {
+		log.Printf("reset steps: %v", err)
+	}
+	runtime.OnFileDrop(ctx, func(_, _ int, paths []string) { d.emit(EventDrop, paths) })
+}
+
+// ctx is the context for backend calls.
+func (d *Deps) ctx() context.Context {
+	if d.win == nil {
+		return context.Background()
+	}
+	return d.win
+}
+
+// emit sends an event to the window (a no-op without one).
+func (d *Deps) emit(name string, data any) {
+	if d.win != nil {
+		runtime.EventsEmit(d.win, name, data)
+	}
+}
+
+// changed tells the window that a dataset's data changed.
+func (d *Deps) changed(datasetID int64) {
+	d.emit(EventChanged, map[string]int64{"dataset_id": datasetID})
+}
+
+// pickJSONL opens the native open dialog for a JSONL file; "" if cancelled.
+func (d *Deps) pickJSONL(title string) (string, error) {
+	if d.win == nil {
+		return "", errors.New("no window to open a dialog in")
+	}
+	return runtime.OpenFileDialog(d.win, runtime.OpenDialogOptions{
+		Title: title,
+		Filters: []runtime.FileFilter{
+			{DisplayName: "JSON Lines (*.jsonl, *.json, *.ndjson)", Pattern: "*.jsonl;*.json;*.ndjson"},
+			{DisplayName: "All files", Pattern: "*"},
+		},
+	})
+}
+
+// pickSave opens the native save dialog; "" if cancelled.
+func (d *Deps) pickSave(title, defaultName string) (string, error) {
+	if d.win == nil {
+		return "", errors.New("no window to open a dialog in")
+	}
+	return runtime.SaveFileDialog(d.win, runtime.SaveDialogOptions{Title: title, DefaultFilename: defaultName})
+}
+
+// need returns an error naming an empty required argument.
+func need(field, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return fmt.Errorf("%s is required", field)
+	}
+	return nil
+}

@@ -1,0 +1,13 @@
+package app
+
+// Bindings lists every struct whose methods the frontend may call.
+func Bindings(d *Deps) []any {
+	return []any{
+		&Datasets{d},
+		&Jobs{d},
+		&Records{d},
+		&Settings{d},
+		&Sources{d},
+		&Topics{d},
+	}
+}

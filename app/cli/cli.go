@@ -1,0 +1,203 @@
+// Package cli holds the headless commands: the same backend calls as the
+// window, printing text or, with --json, JSON. Each area registers its
+// commands from init in its own file.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/adrg/xdg"
+
+	"tracetune/backend/jobs"
+	"tracetune/backend/record"
+	"tracetune/backend/store"
+)
+
+// Command is one headless subcommand.
+type Command struct {
+	Name    string
+	Usage   string // e.g. "health --dataset N [--json]"
+	Summary string
+	Run     func(e *Env, args []string) error
+}
+
+var commands = map[string]Command{}
+
+// Register adds a command; names are unique.
+func Register(c Command) {
+	if _, dup := commands[c.Name]; dup {
+		panic("cli: command registered twice: " + c.Name)
+	}
+	commands[c.Name] = c
+}
+
+// IsCommand says whether args name a headless command (else the window opens).
+func IsCommand(args []string) bool {
+	rest, _, _, err := globalFlags(args)
+	if err != nil {
+		return true // let Main report the bad usage
+	}
+	if len(rest) == 0 {
+		return false
+	}
+	_, ok := commands[rest[0]]
+	return ok || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" || !strings.HasPrefix(rest[0], "-")
+}
+
+// Env is what a command runs with.
+type Env struct {
+	Ctx     context.Context
+	Store   *store.Store
+	Jobs    *jobs.Runner
+	DataDir string
+	JSON    bool
+	Out     io.Writer
+	Err     io.Writer
+}
+
+// UsageError marks bad usage (exit code 2).
+type UsageError struct{ Msg string }
+
+func (u UsageError) Error() string { return u.Msg }
+
+// Usage returns a usage error.
+func Usage(format string, a ...any) error { return UsageError{fmt.Sprintf(format, a...)} }
+
+// Print writes v as JSON with --json, else calls text.
+func (e *Env) Print(v any, text func(w io.Writer)) error {
+	if e.JSON {
+		enc := json.NewEncoder(e.Out)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	}
+	text(e.Out)
+	return nil
+}
+
+// Dataset resolves --dataset (a name or an id).
+func (e *Env) Dataset(nameOrID string) (record.Dataset, error) {
+	if strings.TrimSpace(nameOrID) == "" {
+		return record.Dataset{}, Usage("--dataset is required (a name or an id)")
+	}
+	return e.Store.FindDataset(e.Ctx, nameOrID)
+}
+
+// Flags returns a flag set that reports errors as usage errors.
+func Flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// Parse parses args, turning flag errors and stray arguments into usage errors.
+func Parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return Usage("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return Usage("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// globalFlags strips --json and --data-dir wherever they appear.
+func globalFlags(args []string) (rest []string, asJSON bool, dataDir string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--json" || a == "-json":
+			asJSON = true
+		case a == "--data-dir" || a == "-data-dir":
+			if i+1 >= len(args) {
+				return nil, false, "", Usage("--data-dir needs a directory")
+			}
+			dataDir = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--data-dir="):
+			dataDir = strings.TrimPrefix(a, "--data-dir=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest, asJSON, dataDir, nil
+}
+
+// DataDir resolves the data directory: the flag, else $XDG_DATA_HOME/tracetune.
+func DataDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	xdg.Reload() // honour XDG_DATA_HOME set after process start (tests)
+	return filepath.Join(xdg.DataHome, "tracetune")
+}
+
+// DBPath is the database file inside a data directory.
+func DBPath(dataDir string) string { return filepath.Join(dataDir, "tracetune.db") }
+
+// GUIDataDir reads --data-dir for the window (it takes no subcommand).
+func GUIDataDir(args []string) string {
+	_, _, d, _ := globalFlags(args)
+	return DataDir(d)
+}
+
+// Main runs a headless command and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	rest, asJSON, dir, err := globalFlags(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "tracetune:", err)
+		return 2
+	}
+	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+		help(stdout)
+		return 0
+	}
+	cmd, ok := commands[rest[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "tracetune: unknown command %q\n", rest[0])
+		help(stderr)
+		return 2
+	}
+	dataDir := DataDir(dir)
+	st, err := store.Open(DBPath(dataDir))
+	if err != nil {
+		fmt.Fprintln(stderr, "tracetune:", err)
+		return 1
+	}
+	defer st.Close()
+	ctx, stop := signalContext()
+	defer stop()
+	e := &Env{Ctx: ctx, Store: st, DataDir: dataDir, JSON: asJSON, Out: stdout, Err: stderr}
+	e.Jobs = jobs.New(st, nil)
+	if err := cmd.Run(e, rest[1:]); err != nil {
+		var u UsageError
+		if errors.As(err, &u) {
+			fmt.Fprintf(stderr, "tracetune %s: %s\nusage: tracetune %s\n", cmd.Name, u.Msg, cmd.Usage)
+			return 2
+		}
+		fmt.Fprintf(stderr, "tracetune %s: %v\n", cmd.Name, err)
+		return 1
+	}
+	return 0
+}
+
+func help(w io.Writer) {
+	fmt.Fprintln(w, "Tracetune turns LLM traces into a reinforcement fine-tuned model.")
+	fmt.Fprintln(w, "Run with no command to open the window. Headless commands (add --json for JSON, --data-dir DIR for another data directory):")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  %-60s %s\n", c.Usage, c.Summary)
+	}
+}

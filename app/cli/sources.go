@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"tracetune/backend/gateway"
+	"tracetune/backend/jobs"
+	"tracetune/backend/secrets"
+)
+
+// sourceSecrets is where source keys live; tests point it at a temporary
+// file store so they never touch the user's keyring.
+var sourceSecrets = secrets.Default
+
+func init() {
+	Register(Command{Name: "sources",
+		Usage:   "sources add --name S --kind langfuse|litellm|vllora|otel|jsonl --url U [--key K | --public-key P --secret-key Q] [--project P] [--replace] | sources list | sources test --name S | sources remove --name S",
+		Summary: "manage gateway trace sources (keys go to the keyring)", Run: sourcesCmd})
+	Register(Command{Name: "pull",
+		Usage:   "pull --dataset N --source S [--since T] [--model M] [--text X] [--has-tools] [--exclude-errors] [--json]",
+		Summary: "pull traces newer than the last pull from a source into a dataset", Run: pullCmd})
+}
+
+func sourcesCmd(e *Env, args []string) error {
+	if len(args) == 0 {
+		return Usage("sources needs a subcommand: add, list, test or remove")
+	}
+	switch args[0] {
+	case "add":
+		return sourcesAdd(e, args[1:])
+	case "list":
+		fs := Flags("sources list")
+		if err := Parse(fs, args[1:]); err != nil {
+			return err
+		}
+		return sourcesList(e)
+	case "test":
+		return sourcesTest(e, args[1:])
+	case "remove", "rm":
+		return sourcesRemove(e, args[1:])
+	}
+	return Usage("unknown sources subcommand %q (add, list, test, remove)", args[0])
+}
+
+func sourcesAdd(e *Env, args []string) error {
+	fs := Flags("sources add")
+	var c gateway.Config
+	var kind string
+	fs.StringVar(&c.Name, "name", "", "source name")
+	fs.StringVar(&kind, "kind", "", "langfuse, litellm, vllora, otel or jsonl")
+	fs.StringVar(&c.URL, "url", "", "base URL, or a file or folder for otel and jsonl")
+	fs.StringVar(&c.Key, "key", "", "API key (litellm, vllora)")
+	fs.StringVar(&c.PublicKey, "public-key", "", "Langfuse public key")
+	fs.StringVar(&c.SecretKey, "secret-key", "", "Langfuse secret key")
+	fs.StringVar(&c.Project, "project", "", "vllora project id")
+	replace := fs.Bool("replace", false, "update the source of that name if it exists")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(c.Name) == "" || kind == "" || strings.TrimSpace(c.URL) == "" {
+		return Usage("--name, --kind and --url are required")
+	}
+	k, err := gateway.ParseKind(kind)
+	if err != nil {
+		return Usage("%v", err)
+	}
+	c.Kind = k
+	if c.Key != "" && (c.PublicKey != "" || c.SecretKey != "") {
+		return Usage("give --key, or --public-key and --secret-key, not both")
+	}
+	if k == gateway.KindLangfuse && c.Key != "" {
+		return Usage("Langfuse uses --public-key and --secret-key")
+	}
+	s, err := gateway.Save(e.Ctx, e.Store, sourceSecrets(), c, *replace)
+	if err != nil {
+		return err
+	}
+	return e.Print(s, func(w io.Writer) {
+		fmt.Fprintf(w, "added source %q (%s, %s)", s.Name, s.Kind, s.URL)
+		if s.HasKey || s.HasSecretKey {
+			fmt.Fprintf(w, "; keys stored in the %s", sourceSecrets().Backend())
+		}
+		fmt.Fprintf(w, "\ntry it: tracetune sources test --name %s\n", s.Name)
+	})
+}
+
+func sourcesList(e *Env) error {
+	all, err := gateway.List(e.Ctx, e.Store, sourceSecrets())
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		all = []gateway.Saved{}
+	}
+	return e.Print(all, func(w io.Writer) {
+		if len(all) == 0 {
+			fmt.Fprintln(w, "no sources yet: tracetune sources add --name S --kind K --url U …")
+			return
+		}
+		fmt.Fprintf(w, "%-20s %-9s %-6s %s\n", "NAME", "KIND", "KEYS", "URL")
+		for _, s := range all {
+			keys := "-"
+			if s.HasKey || (s.HasPublicKey && s.HasSecretKey) {
+				keys = "set"
+			}
+			fmt.Fprintf(w, "%-20s %-9s %-6s %s\n", s.Name, s.Kind, keys, s.URL)
+		}
+	})
+}
+
+func nameFlag(name string, args []string) (string, error) {
+	fs := Flags(name)
+	n := fs.String("name", "", "source name")
+	if err := Parse(fs, args); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(*n) == "" {
+		return "", Usage("--name is required")
+	}
+	return *n, nil
+}
+
+// TestResult is what a connection test reports.
+type TestResult struct {
+	Source string `json:"source"`
+	OK     bool   `json:"ok"`
+	Traces int    `json:"traces"` // traces the source reports (-1 unknown)
+}
+
+// testSource asks a source for one page and reports its trace count.
+func testSource(ctx context.Context, src gateway.Source) (TestResult, error) {
+	p, err := src.List(ctx, gateway.Filter{}, "", 1)
+	if err != nil {
+		return TestResult{Source: gateway.SourceLabel(src)}, err
+	}
+	return TestResult{Source: gateway.SourceLabel(src), OK: true, Traces: p.Total}, nil
+}
+
+func sourcesTest(e *Env, args []string) error {
+	name, err := nameFlag("sources test", args)
+	if err != nil {
+		return err
+	}
+	src, _, err := gateway.Load(e.Ctx, e.Store, sourceSecrets(), name)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(e.Ctx, 30*time.Second)
+	defer cancel()
+	r, err := testSource(ctx, src)
+	if err != nil {
+		return err
+	}
+	return e.Print(r, func(w io.Writer) { fmt.Fprintf(w, "%s answers: %d traces available\n", r.Source, r.Traces) })
+}
+
+func sourcesRemove(e *Env, args []string) error {
+	name, err := nameFlag("sources remove", args)
+	if err != nil {
+		return err
+	}
+	if err := gateway.Remove(e.Ctx, e.Store, sourceSecrets(), name); err != nil {
+		return err
+	}
+	return e.Print(map[string]any{"removed": name}, func(w io.Writer) {
+		fmt.Fprintf(w, "removed source %q and its keys (records it brought stay)\n", name)
+	})
+}
+
+// parseSince reads an RFC 3339 time, a date (YYYY-MM-DD, UTC) or a duration
+// back from now ("24h").
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want an RFC 3339 time, a date (2026-11-01) or a duration (24h)", s)
+}
+
+func pullCmd(e *Env, args []string) error {
+	fs := Flags("pull")
+	ds := fs.String("dataset", "", "dataset name or id")
+	source := fs.String("source", "", "source name")
+	since := fs.String("since", "", "start here instead of the last pull (RFC 3339, date or duration)")
+	var f gateway.Filter
+	fs.StringVar(&f.Model, "model", "", "only this model")
+	fs.StringVar(&f.Text, "text", "", "only traces containing this text")
+	fs.BoolVar(&f.HasTools, "has-tools", false, "only traces with tools")
+	fs.BoolVar(&f.ExcludeErrors, "exclude-errors", false, "leave out failed calls")
+	pageSize := fs.Int("page-size", 100, "traces per page")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*source) == "" {
+		return Usage("--source is required")
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	opt := gateway.PullOptions{Filter: f, PageSize: *pageSize}
+	if *since != "" {
+		t, err := parseSince(*since, time.Now())
+		if err != nil {
+			return Usage("%v", err)
+		}
+		opt.Since = t
+	}
+	src, row, err := gateway.Load(e.Ctx, e.Store, sourceSecrets(), *source)
+	if err != nil {
+		return err
+	}
+	var res gateway.PullResult
+	_, err = e.Jobs.Run(e.Ctx, d.ID, "pull", func(ctx context.Context, report jobs.Reporter) (any, error) {
+		r, err := gateway.Pull(ctx, e.Store, src, row.ID, d.ID, opt, gateway.Progress(report))
+		res = r
+		return r, err
+	})
+	if err != nil {
+		return err
+	}
+	return e.Print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "%d new, %d skipped, %d invalid from %s into %q\n", res.New, res.Skipped, res.Invalid, res.Source, d.Name)
+	})
+}

@@ -1,0 +1,342 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"tracetune/backend/coverage"
+	"tracetune/backend/jobs"
+	"tracetune/backend/pipeline"
+	"tracetune/backend/store"
+	"tracetune/backend/topics"
+)
+
+func init() {
+	Register(Command{Name: "topics", Usage: "topics generate --dataset N [--offline] [--k K] [--seed S] | topics export --dataset N --out F | topics import --dataset N --file F [--keep|--clear] | topics list --dataset N  [--json]",
+		Summary: "discover, list, export and import a dataset's topic hierarchy", Run: topicsCmd})
+	Register(Command{Name: "categorize", Usage: "categorize --dataset N [--mode unlabeled|all] [--offline] [--json]",
+		Summary: "assign valid records to leaf topics (keyword, similarity, then the model below 0.7)", Run: categorizeCmd})
+	Register(Command{Name: "coverage", Usage: "coverage --dataset N [--target TOPIC=PERCENT]... [--reset-targets] [--json]",
+		Summary: "records per topic against targets, balance, rating and recommendations", Run: coverageCmd})
+}
+
+func topicsCmd(e *Env, args []string) error {
+	if len(args) == 0 {
+		return Usage("topics needs a subcommand: generate, export, import or list")
+	}
+	switch args[0] {
+	case "generate":
+		return topicsGenerate(e, args[1:])
+	case "export":
+		return topicsExport(e, args[1:])
+	case "import":
+		return topicsImport(e, args[1:])
+	case "list":
+		return topicsList(e, args[1:])
+	}
+	return Usage("unknown topics subcommand %q (generate, export, import, list)", args[0])
+}
+
+func topicsGenerate(e *Env, args []string) error {
+	fs := Flags("topics generate")
+	ds := fs.String("dataset", "", "dataset name or id")
+	offline := fs.Bool("offline", false, "TF-IDF and term labels even if a provider is configured")
+	k := fs.Int("k", 0, "number of topics (0: automatic)")
+	seed := fs.Int64("seed", 1, "random seed (same seed, same topics)")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if *k < 0 || *k > 200 {
+		return Usage("--k must be 0 (automatic) or 1–200, not %d", *k)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	svc := topics.New(e.Store)
+	if n, err := svc.AssignmentCount(e.Ctx, d.ID); err == nil && n > 0 {
+		fmt.Fprintf(e.Err, "warning: regenerating topics clears %d existing assignments of %q\n", n, d.Name)
+	}
+	var res topics.GenerateResult
+	_, err = e.Jobs.Run(e.Ctx, d.ID, "topics_generate", func(ctx context.Context, report jobs.Reporter) (any, error) {
+		_, err := pipeline.RunStep(ctx, e.Store, d.ID, pipeline.StepTopics, func(ctx context.Context) (string, error) {
+			var err error
+			res, err = svc.Generate(ctx, d.ID, topics.GenerateOptions{K: *k, Seed: *seed, Offline: *offline}, topics.Progress(report))
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d topics found (%s, named by %s)", res.K, res.Vectors, res.Naming), nil
+		})
+		return res, err
+	})
+	if err != nil {
+		return err
+	}
+	return e.Print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "%d topics from %d valid records of %q (vectors %s, names from %s, %d phrasing clusters, silhouette %.3f)\n",
+			res.K, res.Records, d.Name, res.Vectors, res.Naming, res.FineK, res.Silhouette)
+		for _, t := range res.Topics {
+			fmt.Fprintf(w, "  %-32s %s\n", t.Name, strings.Join(t.Keywords, ", "))
+		}
+		if res.Cleared > 0 {
+			fmt.Fprintf(w, "%d assignments were cleared: run categorize\n", res.Cleared)
+		}
+		for _, x := range res.Warnings {
+			fmt.Fprintln(w, "note:", x)
+		}
+	})
+}
+
+func topicsExport(e *Env, args []string) error {
+	fs := Flags("topics export")
+	ds := fs.String("dataset", "", "dataset name or id")
+	out := fs.String("out", "", "JSON file to write (- for standard output)")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return Usage("--out is required")
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	svc := topics.New(e.Store)
+	if *out == "-" {
+		return svc.ExportJSON(e.Ctx, d.ID, e.Out)
+	}
+	h, err := svc.Export(e.Ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", *out, err)
+	}
+	if err := svc.ExportJSON(e.Ctx, d.ID, f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	n := countTopics(h)
+	return e.Print(map[string]any{"dataset": d.ID, "out": *out, "topics": n}, func(w io.Writer) {
+		fmt.Fprintf(w, "exported %d topics of %q to %s\n", n, d.Name, *out)
+	})
+}
+
+func countTopics(h topics.Hierarchy) int {
+	n := 0
+	var walk func(list []store.TopicSpec)
+	walk = func(list []store.TopicSpec) {
+		for _, t := range list {
+			n++
+			walk(t.Subtopics)
+		}
+	}
+	walk(h.Topics)
+	return n
+}
+
+func topicsImport(e *Env, args []string) error {
+	fs := Flags("topics import")
+	ds := fs.String("dataset", "", "dataset name or id")
+	file := fs.String("file", "", "hierarchy JSON file")
+	keep := fs.Bool("keep", false, "keep assignments to topics whose name survives (the default)")
+	clear := fs.Bool("clear", false, "clear every assignment")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return Usage("--file is required")
+	}
+	if *keep && *clear {
+		return Usage("give --keep or --clear, not both")
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", *file, err)
+	}
+	defer f.Close()
+	h, err := topics.ParseHierarchy(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *file, err)
+	}
+	res, err := topics.New(e.Store).Import(e.Ctx, d.ID, h, !*clear)
+	if err != nil {
+		return err
+	}
+	return e.Print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "imported %d topics into %q; %d assignments cleared\n", res.Topics, d.Name, res.Cleared)
+	})
+}
+
+func topicsList(e *Env, args []string) error {
+	fs := Flags("topics list")
+	ds := fs.String("dataset", "", "dataset name or id")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	tree, err := topics.New(e.Store).Tree(e.Ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	return e.Print(tree, func(w io.Writer) {
+		if len(tree) == 0 {
+			fmt.Fprintf(w, "%q has no topics: run topics generate, or topics import\n", d.Name)
+			return
+		}
+		var walk func(depth int, ns []topics.Node)
+		walk = func(depth int, ns []topics.Node) {
+			for _, n := range ns {
+				fmt.Fprintf(w, "%s%-*s %7d  %s\n", strings.Repeat("  ", depth), 32-2*depth, n.Name, n.Count, strings.Join(n.Keywords, ", "))
+				walk(depth+1, n.Children)
+			}
+		}
+		walk(0, tree)
+	})
+}
+
+func categorizeCmd(e *Env, args []string) error {
+	fs := Flags("categorize")
+	ds := fs.String("dataset", "", "dataset name or id")
+	mode := fs.String("mode", "unlabeled", "unlabeled (records without a topic) or all")
+	offline := fs.Bool("offline", false, "TF-IDF similarity and no model even if a provider is configured")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	m := topics.Mode(*mode)
+	if m != topics.ModeUnlabeled && m != topics.ModeAll {
+		return Usage("--mode must be unlabeled or all, not %q", *mode)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	svc := topics.New(e.Store)
+	var res topics.CategorizeResult
+	_, err = e.Jobs.Run(e.Ctx, d.ID, "categorize", func(ctx context.Context, report jobs.Reporter) (any, error) {
+		_, err := pipeline.RunStep(ctx, e.Store, d.ID, pipeline.StepTopics, func(ctx context.Context) (string, error) {
+			var err error
+			res, err = svc.Categorize(ctx, d.ID, topics.CategorizeOptions{Mode: m, Offline: *offline}, topics.Progress(report))
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d records categorized (%s), %d under 0.7", res.Processed, m, res.LowConfidence), nil
+		})
+		return res, err
+	})
+	if err != nil {
+		return err
+	}
+	return e.Print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "categorized %d records of %q (%s, %s): ", res.Processed, d.Name, m, res.Vectors)
+		var parts []string
+		for _, k := range []string{"keyword", "embedding", "llm"} {
+			if n := res.ByMethod[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d by %s", n, k))
+			}
+		}
+		fmt.Fprintf(w, "%s; %d under 0.7 confidence\n", strings.Join(parts, ", "), res.LowConfidence)
+		for _, x := range res.Warnings {
+			fmt.Fprintln(w, "note:", x)
+		}
+	})
+}
+
+// targetFlags collects repeated --target NAME=PERCENT.
+type targetFlags map[string]float64
+
+func (t targetFlags) String() string { return fmt.Sprint(map[string]float64(t)) }
+func (t targetFlags) Set(v string) error {
+	name, p, ok := strings.Cut(v, "=")
+	if !ok {
+		return fmt.Errorf("target %q: want TOPIC=PERCENT", v)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(p), "%"), 64)
+	if err != nil {
+		return fmt.Errorf("target %q: %v", v, err)
+	}
+	t[strings.TrimSpace(name)] = f
+	return nil
+}
+
+func coverageCmd(e *Env, args []string) error {
+	fs := Flags("coverage")
+	ds := fs.String("dataset", "", "dataset name or id")
+	targets := targetFlags{}
+	fs.Var(targets, "target", "set a topic's target share: TOPIC=PERCENT (0 = uniform); repeatable")
+	reset := fs.Bool("reset-targets", false, "make every target uniform again")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	if *reset {
+		if err := coverage.ResetTargets(e.Ctx, e.Store, d.ID); err != nil {
+			return err
+		}
+	}
+	if len(targets) > 0 {
+		ts, err := e.Store.Topics(e.Ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		byName := map[string]int64{}
+		for _, t := range ts {
+			byName[t.Name] = t.ID
+		}
+		names := make([]string, 0, len(targets))
+		for n := range targets {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			id, ok := byName[n]
+			if !ok {
+				return fmt.Errorf("--target %s: %q has no topic of that name", n, d.Name)
+			}
+			if err := coverage.SetTarget(e.Ctx, e.Store, id, targets[n]); err != nil {
+				return err
+			}
+		}
+	}
+	var rep coverage.Report
+	_, err = pipeline.RunStep(e.Ctx, e.Store, d.ID, pipeline.StepCoverage, func(ctx context.Context) (string, error) {
+		var err error
+		rep, err = coverage.Compute(ctx, e.Store, d.ID)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("balance %.2f (%s)", rep.Balance, rep.Rating), nil
+	})
+	if err != nil {
+		return err
+	}
+	return e.Print(rep, func(w io.Writer) {
+		fmt.Fprintf(w, "coverage of %q: balance %.2f (%s), %d categorized, %d uncategorized\n", d.Name, rep.Balance, rep.Rating, rep.Categorized, rep.Uncategorized)
+		fmt.Fprintf(w, "  %-32s %7s %8s %8s %8s  %s\n", "topic", "count", "percent", "target", "gap", "status")
+		for _, s := range rep.Topics {
+			fmt.Fprintf(w, "  %-32s %7d %7.1f%% %7.1f%% %+7.1f  %s\n", s.Topic, s.Count, s.Percent, s.Target, s.Gap, s.Status)
+		}
+		for _, r := range rep.Recommendations {
+			fmt.Fprintln(w, "•", r)
+		}
+	})
+}

@@ -1,0 +1,110 @@
+package health
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
+
+	"tracetune/backend/record"
+	"tracetune/backend/store"
+)
+
+const pageSize = 2000
+
+// Revalidate recomputes every code of a dataset — checks 1–12 on each
+// record with the dataset's settings, then duplicates in id order — and
+// stores what changed, so stored codes always equal a fresh validation.
+func Revalidate(ctx context.Context, st *store.Store, datasetID int64) error {
+	ds, err := st.Dataset(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	dd := NewDeduper()
+	var after int64
+	for {
+		page, err := st.RecordPage(ctx, datasetID, after, pageSize)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		fresh := make([]record.Record, len(page))
+		copy(fresh, page)
+		if err := CheckAll(ctx, fresh, ds.Settings); err != nil {
+			return err
+		}
+		var ups []store.CodeUpdate
+		for i := range fresh {
+			f := &fresh[i]
+			if f.Code == record.Valid {
+				f.Code, f.Detail = dd.Add(f.ID, f.Line, f.Hash, f.TraceID)
+			}
+			if o := page[i]; o.Code != f.Code || o.Detail != f.Detail || o.Hash != f.Hash {
+				ups = append(ups, store.CodeUpdate{ID: f.ID, Code: f.Code, Detail: f.Detail, Hash: f.Hash})
+			}
+		}
+		if err := st.UpdateCodes(ctx, ups); err != nil {
+			return fmt.Errorf("revalidate dataset %d: %w", datasetID, err)
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// RevalidateDuplicates recomputes check 13 only. It is enough after a delete
+// or after an edit whose record was re-checked: checks 1–12 of the other
+// records depend on nothing but themselves.
+func RevalidateDuplicates(ctx context.Context, st *store.Store, datasetID int64) error {
+	dd := NewDeduper()
+	var after int64
+	for {
+		rows, err := st.DedupeRows(ctx, datasetID, after, 20000)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var ups []store.CodeUpdate
+		for _, r := range rows {
+			code, detail := dd.Add(r.ID, r.Line, r.Hash, r.TraceID)
+			if code != r.Code || code == record.Duplicate {
+				// a duplicate's detail names its original, which may have
+				// changed; rewriting an unchanged one is harmless
+				ups = append(ups, store.CodeUpdate{ID: r.ID, Code: code, Detail: detail, Hash: r.Hash})
+			}
+		}
+		if err := st.UpdateCodes(ctx, ups); err != nil {
+			return fmt.Errorf("revalidate duplicates of dataset %d: %w", datasetID, err)
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// CheckAll runs Check on every record, spread over the machine's cores.
+func CheckAll(ctx context.Context, recs []record.Record, set record.Settings) error {
+	workers := runtime.GOMAXPROCS(0)
+	if len(recs) < 64 || workers == 1 {
+		for i := range recs {
+			Check(&recs[i], set)
+		}
+		return ctx.Err()
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	per := (len(recs) + workers - 1) / workers
+	for lo := 0; lo < len(recs); lo += per {
+		part := recs[lo:min(lo+per, len(recs))]
+		g.Go(func() error {
+			for i := range part {
+				if i%256 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				Check(&part[i], set)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}

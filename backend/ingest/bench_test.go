@@ -1,0 +1,124 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// benchFile generates (once per size, under the OS temp dir so repeated
+// benchmark runs share it) a tracegen file of n records.
+func benchFile(b *testing.B, n int, seed int, invalid string) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "tracetune-bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("t%d-s%d-i%s.jsonl", n, seed, invalid))
+	if _, err := os.Stat(path); err != nil {
+		tmp := path + ".tmp"
+		tracegen(b, "-n", strconv.Itoa(n), "-seed", strconv.Itoa(seed), "-invalid", invalid, "-out", tmp)
+		if err := os.Rename(tmp, path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return path
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) in MB.
+func peakRSS() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				f := strings.Fields(l)
+				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+					return kb / 1024
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024
+}
+
+func benchImport(b *testing.B, n int) {
+	path := benchFile(b, n, 11, "0.03")
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st := openStore(b)
+		ds := newDataset(b, st, "bench")
+		b.StartTimer()
+		res, err := ImportFile(ctx, st, ds, path, Options{Mode: Append}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Total != n {
+			b.Fatalf("imported %d of %d", res.Total, n)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(n)/sec, "records/s")
+	b.ReportMetric(float64(fi.Size())/1e6/sec, "MB/s")
+	b.ReportMetric(peakRSS(), "peakRSS_MB")
+}
+
+func BenchmarkImport100k(b *testing.B) { benchImport(b, 100_000) }
+
+func BenchmarkImport1M(b *testing.B) { benchImport(b, 1_000_000) }
+
+// BenchmarkCompare100k runs, in one process and one run, the three imports
+// the acceptance of issue 3 compares on tracegen -n 100000 -seed 11
+// -invalid 0.03: Tracetune's import (parse, normalize, 13 checks,
+// duplicates, indexes, search index), a naive Python json+sqlite3 import,
+// and sqlite3's .import of the raw lines into a one-column table.
+func BenchmarkCompare100k(b *testing.B) {
+	path := benchFile(b, 100_000, 11, "0.03")
+	ctx := context.Background()
+	b.Run("tracetune", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			st := openStore(b)
+			ds := newDataset(b, st, "cmp")
+			b.StartTimer()
+			if _, err := ImportFile(ctx, st, ds, path, Options{}, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	script, err := filepath.Abs(filepath.Join("testdata", "naive_import.py"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("python_naive", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			db := filepath.Join(b.TempDir(), "py.db")
+			if out, err := exec.Command("python3", script, path, db).CombinedOutput(); err != nil {
+				b.Fatalf("python3: %v\n%s", err, out)
+			}
+		}
+	})
+	b.Run("sqlite3_import", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			db := filepath.Join(b.TempDir(), "raw.db")
+			cmd := exec.Command("sqlite3", db)
+			cmd.Stdin = strings.NewReader("CREATE TABLE lines(raw TEXT);\n.mode ascii\n.separator \"\\037\" \"\\n\"\n.import " + path + " lines\n")
+			if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+				b.Fatalf("sqlite3: %v\n%s", err, out)
+			}
+		}
+	})
+}

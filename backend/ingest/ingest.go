@@ -1,0 +1,346 @@
+// Package ingest turns JSONL files (and records pulled from gateways) into
+// stored, validated records: a streaming reader with bounded memory, shape
+// detection and normalization (PRODUCT.md §2), parsing and validation in
+// parallel across cores, batched inserts with duplicate detection in file
+// order, edits and deletes that revalidate, and export back to JSONL.
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"tracetune/backend/health"
+	"tracetune/backend/record"
+	"tracetune/backend/store"
+)
+
+// Mode says what happens to a dataset's existing records on import.
+type Mode string
+
+const (
+	Append  Mode = "append"  // keep existing records, add the new ones after them
+	Replace Mode = "replace" // drop existing records in the same transaction that adds the new ones
+)
+
+// Options configure an import.
+type Options struct {
+	Mode   Mode
+	Source string // e.g. "file:traces.jsonl"; stored on every record
+}
+
+// Result summarizes an import.
+type Result struct {
+	Lines    int            `json:"lines"` // lines read, blank ones included
+	Total    int            `json:"total"` // records stored
+	Valid    int            `json:"valid"`
+	Invalid  int            `json:"invalid"`
+	ByCode   map[string]int `json:"by_code"`
+	Duration time.Duration  `json:"duration"`
+}
+
+func (r *Result) add(recs []record.Record) {
+	for i := range recs {
+		r.Total++
+		if recs[i].Code == record.Valid {
+			r.Valid++
+		} else {
+			r.Invalid++
+			r.ByCode[string(recs[i].Code)]++
+		}
+	}
+}
+
+// Tuning. A chunk is the unit of parallel work; commitEvery bounds an
+// append transaction. Memory in flight is about (workers×2+2) chunks.
+const (
+	chunkLines  = 512
+	chunkBytes  = 1 << 20
+	commitEvery = 50000
+	readBuf     = 1 << 20
+)
+
+// ImportFile imports a JSONL file; report gets bytes done / total.
+func ImportFile(ctx context.Context, st *store.Store, datasetID int64, path string, opt Options, report func(done, total int64)) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{ByCode: map[string]int{}}, fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Result{ByCode: map[string]int{}}, fmt.Errorf("import %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return Result{ByCode: map[string]int{}}, fmt.Errorf("import %s: a folder, not a JSONL file", path)
+	}
+	if opt.Source == "" {
+		opt.Source = "file:" + filepath.Base(path)
+	}
+	res, err := Import(ctx, st, datasetID, f, fi.Size(), opt, report)
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", path, err)
+	}
+	return res, nil
+}
+
+// chunk is a run of consecutive lines; lines point into buf.
+type chunk struct {
+	seq   int
+	first int // line number of lines[0]
+	lines [][]byte
+	nums  []int
+	bytes int64 // input bytes consumed, blank lines included
+	recs  []record.Record
+}
+
+// Import imports JSONL from r (size is the byte total for progress; 0 if
+// unknown). Reading, parsing+checking (one worker per core) and writing run
+// as a pipeline; duplicates are decided by the writer in line order, so the
+// first of two equal prompts is the valid one. In replace mode the whole
+// import is one transaction that starts by deleting the old records.
+func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, size int64, opt Options, report func(done, total int64)) (Result, error) {
+	start := time.Now()
+	res := Result{ByCode: map[string]int{}}
+	switch opt.Mode {
+	case "":
+		opt.Mode = Append
+	case Append, Replace:
+	default:
+		return res, fmt.Errorf("import mode %q: want append or replace", opt.Mode)
+	}
+	ds, err := st.Dataset(ctx, datasetID)
+	if err != nil {
+		return res, err
+	}
+	if report == nil {
+		report = func(int64, int64) {}
+	}
+	dd := health.NewDeduper()
+	if opt.Mode == Append {
+		if err := loadKeys(ctx, st, datasetID, dd); err != nil {
+			return res, err
+		}
+	}
+
+	workers := runtime.GOMAXPROCS(0)
+	g, gctx := errgroup.WithContext(ctx)
+	raw := make(chan *chunk, workers*2)
+	done := make(chan *chunk, workers*2)
+	g.Go(func() error {
+		defer close(raw)
+		n, err := readChunks(gctx, r, raw)
+		res.Lines = n
+		return err
+	})
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	go func() { wg.Wait(); close(done) }()
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			defer wg.Done()
+			for c := range raw {
+				c.recs = make([]record.Record, len(c.lines))
+				for i, l := range c.lines {
+					c.recs[i] = Normalize(l, c.nums[i])
+					c.recs[i].Source = opt.Source
+					health.Check(&c.recs[i], ds.Settings)
+				}
+				c.lines, c.nums = nil, nil
+				select {
+				case done <- c:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+
+	var werr error
+	g.Go(func() error {
+		// an error here cancels gctx, which stops the reader and workers
+		werr = write(gctx, st, datasetID, opt.Mode, dd, done, &res, size, report)
+		return werr
+	})
+	err = g.Wait()
+	if werr != nil {
+		err = werr
+	}
+	res.Duration = time.Since(start)
+	if err != nil {
+		return res, err
+	}
+	report(max(size, 0), size)
+	return res, nil
+}
+
+// loadKeys feeds the deduper with the dataset's existing records, which all
+// come before the new ones.
+func loadKeys(ctx context.Context, st *store.Store, datasetID int64, dd *health.Deduper) error {
+	var after int64
+	for {
+		rows, err := st.DedupeRows(ctx, datasetID, after, 20000)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			dd.Add(r.ID, r.Line, r.Hash, r.TraceID)
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// readChunks streams lines into chunks. Lines of any length are read (a
+// long line grows one buffer; nothing is capped), a BOM and CR line ends
+// are dropped, and blank lines are counted but not sent.
+func readChunks(ctx context.Context, r io.Reader, out chan<- *chunk) (int, error) {
+	br := bufio.NewReaderSize(r, readBuf)
+	lineNo, seq := 0, 0
+	c := &chunk{seq: seq}
+	var buf []byte // arena of the current chunk
+	flush := func() error {
+		if len(c.lines) == 0 && c.bytes == 0 {
+			return nil
+		}
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		seq++
+		c, buf = &chunk{seq: seq}, nil
+		return nil
+	}
+	var long []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long, part...)
+			continue
+		}
+		line := part
+		if long != nil {
+			line = append(long, part...)
+		}
+		if len(line) > 0 {
+			lineNo++
+			c.bytes += int64(len(line))
+			t := bytes.TrimSuffix(line, []byte("\n"))
+			t = bytes.TrimSuffix(t, []byte("\r"))
+			t = bytes.TrimPrefix(t, bom)
+			if len(bytes.TrimSpace(t)) > 0 {
+				if cap(buf)-len(buf) < len(t) {
+					if len(buf) > 0 && len(c.lines) > 0 {
+						if ferr := flush(); ferr != nil {
+							return lineNo, ferr
+						}
+					}
+					buf = make([]byte, 0, max(chunkBytes, len(t)))
+				}
+				off := len(buf)
+				buf = append(buf, t...)
+				c.lines = append(c.lines, buf[off:len(buf):len(buf)])
+				c.nums = append(c.nums, lineNo)
+			}
+			long = nil
+			if len(c.lines) >= chunkLines || len(buf) >= chunkBytes {
+				if ferr := flush(); ferr != nil {
+					return lineNo, ferr
+				}
+			}
+		}
+		if err == io.EOF {
+			return lineNo, flush()
+		}
+		if err != nil {
+			return lineNo, fmt.Errorf("read line %d: %w", lineNo+1, err)
+		}
+	}
+}
+
+// write receives checked chunks, puts them back in order, applies the
+// duplicate check and inserts them.
+func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd *health.Deduper, in <-chan *chunk, res *Result, size int64, report func(done, total int64)) error {
+	var rt *store.RecordTx
+	defer func() {
+		if rt != nil {
+			rt.Rollback()
+		}
+	}()
+	begin := func() error {
+		var err error
+		rt, err = st.BeginRecords(ctx, datasetID)
+		return err
+	}
+	if err := begin(); err != nil {
+		return err
+	}
+	if mode == Replace {
+		if _, err := rt.DeleteAll(); err != nil {
+			return err
+		}
+	}
+	pending := map[int]*chunk{}
+	next, inTx := 0, 0
+	var doneBytes int64
+	for c := range in {
+		pending[c.seq] = c
+		for {
+			c, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			rt.AssignIDs(c.recs)
+			for i := range c.recs {
+				rec := &c.recs[i]
+				if rec.Code == record.Valid {
+					rec.Code, rec.Detail = dd.Add(rec.ID, rec.Line, rec.Hash, rec.TraceID)
+				}
+			}
+			if err := rt.Insert(c.recs); err != nil {
+				return err
+			}
+			res.add(c.recs)
+			inTx += len(c.recs)
+			doneBytes += c.bytes
+			report(doneBytes, size)
+			if mode == Append && inTx >= commitEvery {
+				if err := rt.Commit(); err != nil {
+					return err
+				}
+				rt, inTx = nil, 0
+				if err := begin(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return errors.New("import: internal error: chunks missing from the pipeline")
+	}
+	err := rt.Commit()
+	rt = nil
+	return err
+}

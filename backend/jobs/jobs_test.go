@@ -1,0 +1,125 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"tracetune/backend/store"
+)
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestRunRecordsProgressAndResult(t *testing.T) {
+	st := openStore(t)
+	var mu sync.Mutex
+	var seen []Progress
+	r := New(st, func(p Progress) { mu.Lock(); seen = append(seen, p); mu.Unlock() })
+	r.EmitEvery = 0
+	p, err := r.Run(context.Background(), 0, "count", func(ctx context.Context, report Reporter) (any, error) {
+		for i := int64(1); i <= 10; i++ {
+			report(i, 10, "counting")
+		}
+		return map[string]int{"n": 10}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.State != Done || p.Done != 10 || p.Total != 10 {
+		t.Fatalf("final progress = %+v", p)
+	}
+	row, err := st.Job(context.Background(), p.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.State != Done || row.Done != 10 || row.Result != `{"n":10}` || row.FinishedAt.IsZero() {
+		t.Fatalf("stored job = %+v", row)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 3 || seen[0].State != Running || seen[len(seen)-1].State != Done {
+		t.Fatalf("notifications = %+v", seen)
+	}
+}
+
+func TestStopCancelsAndKeepsState(t *testing.T) {
+	st := openStore(t)
+	r := New(st, nil)
+	started := make(chan struct{})
+	id, err := r.Start(0, "slow", func(ctx context.Context, report Reporter) (any, error) {
+		report(3, 100, "working")
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if len(r.Active(0)) != 1 {
+		t.Fatalf("active = %v", r.Active(0))
+	}
+	t0 := time.Now()
+	if err := r.Stop(id); err != nil {
+		t.Fatal(err)
+	}
+	p := r.Wait(id)
+	if p.State != Stopped || p.Done != 3 {
+		t.Fatalf("after stop: %+v", p)
+	}
+	if d := time.Since(t0); d > time.Second {
+		t.Fatalf("stop took %v", d)
+	}
+	if got := r.Status(id); got.State != Stopped {
+		t.Fatalf("stored state = %q", got.State)
+	}
+}
+
+func TestFailureAndPanicBecomeErrors(t *testing.T) {
+	st := openStore(t)
+	r := New(st, nil)
+	_, err := r.Run(context.Background(), 0, "bad", func(ctx context.Context, report Reporter) (any, error) {
+		return nil, errors.New("line 7: broken")
+	})
+	if err == nil || err.Error() != "line 7: broken" {
+		t.Fatalf("err = %v", err)
+	}
+	p, err := r.Run(context.Background(), 0, "panics", func(ctx context.Context, report Reporter) (any, error) {
+		var m map[string]int
+		m["x"] = 1
+		return nil, nil
+	})
+	if err == nil || p.State != Failed {
+		t.Fatalf("panic not turned into failure: %+v %v", p, err)
+	}
+}
+
+func TestRateAndETA(t *testing.T) {
+	st := openStore(t)
+	r := New(st, nil)
+	r.EmitEvery = 0
+	var last Progress
+	r.notify = func(p Progress) { last = p }
+	_, err := r.Run(context.Background(), 0, "eta", func(ctx context.Context, report Reporter) (any, error) {
+		time.Sleep(50 * time.Millisecond)
+		report(50, 100, "half")
+		if last.Rate <= 0 || last.ETASeconds <= 0 {
+			t.Errorf("rate %v eta %v after half the work", last.Rate, last.ETASeconds)
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"tracetune/backend/record"
+)
+
+// insertCols are the record columns an insert writes, id first.
+const insertCols = `id, dataset_id, line, raw, shape, messages, tools, output, fields, metadata, source, trace_id, hash,
+	code, detail, topic_id, confidence, method, generated, source_record_id, strategy, created_at, updated_at`
+
+const insertColCount = 23
+
+// insertRows is how many records one multi-row INSERT carries (23 columns ×
+// 64 rows stays far below SQLite's parameter limit).
+const insertRows = 64
+
+// RecordTx is one write transaction that adds records to a dataset. It takes
+// SQLite's write lock on Begin (its first statement is a write), so the ids
+// it hands out with AssignIDs are the ones the rows get: callers can refer
+// to a record (a duplicate's original) before it is written.
+type RecordTx struct {
+	ctx       context.Context
+	t         *sql.Tx
+	datasetID int64
+	nextID    int64
+	many, one *sql.Stmt
+	ts        int64
+	buf       []any
+	ftsFrom   int64 // first id not yet in the search index
+}
+
+// BeginRecords starts a record transaction on a dataset.
+func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, error) {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
+	}
+	rt := &RecordTx{ctx: ctx, t: t, datasetID: datasetID, ts: now()}
+	fail := func(err error) (*RecordTx, error) {
+		t.Rollback()
+		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
+	}
+	res, err := t.ExecContext(ctx, `UPDATE datasets SET last_activity = ? WHERE id = ?`, rt.ts, datasetID)
+	if err != nil {
+		return fail(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fail(fmt.Errorf("dataset %d: %w", datasetID, ErrNotFound))
+	}
+	if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM records`).Scan(&rt.nextID); err != nil {
+		return fail(err)
+	}
+	rt.ftsFrom = rt.nextID
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", insertColCount), ",") + ")"
+	if rt.many, err = t.PrepareContext(ctx, `INSERT INTO records(`+insertCols+`) VALUES `+strings.TrimSuffix(strings.Repeat(row+",", insertRows), ",")); err != nil {
+		return fail(err)
+	}
+	if rt.one, err = t.PrepareContext(ctx, `INSERT INTO records(`+insertCols+`) VALUES `+row); err != nil {
+		return fail(err)
+	}
+	return rt, nil
+}
+
+// DeleteAll removes every record of the dataset inside this transaction
+// (replace mode: the old records go only if the whole import commits).
+func (rt *RecordTx) DeleteAll() (int, error) {
+	res, err := rt.t.ExecContext(rt.ctx, `DELETE FROM records WHERE dataset_id = ?`, rt.datasetID)
+	if err != nil {
+		return 0, fmt.Errorf("clear dataset %d: %w", rt.datasetID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// AssignIDs gives every record without an id the next free id, in order.
+func (rt *RecordTx) AssignIDs(recs []record.Record) {
+	for i := range recs {
+		if recs[i].ID == 0 {
+			recs[i].ID = rt.nextID
+			rt.nextID++
+		} else if recs[i].ID >= rt.nextID {
+			rt.nextID = recs[i].ID + 1
+		}
+	}
+}
+
+// Insert writes records (ids assigned first if missing) to the dataset.
+func (rt *RecordTx) Insert(recs []record.Record) error {
+	rt.AssignIDs(recs)
+	for len(recs) > 0 {
+		n, st := insertRows, rt.many
+		if len(recs) < insertRows {
+			n, st = 1, rt.one
+		}
+		rt.buf = rt.buf[:0]
+		for i := range recs[:n] {
+			rt.buf = appendRecordArgs(rt.buf, &recs[i], rt.datasetID, rt.ts)
+		}
+		if _, err := st.ExecContext(rt.ctx, rt.buf...); err != nil {
+			return fmt.Errorf("insert record (line %d): %w", recs[0].Line, err)
+		}
+		recs = recs[n:]
+	}
+	if rt.nextID-rt.ftsFrom >= ftsBatch {
+		return rt.indexFTS()
+	}
+	return nil
+}
+
+// ftsBatch is how many inserted records are indexed for search at once.
+const ftsBatch = 20000
+
+// indexFTS adds the records inserted since the last call to the search
+// index in one statement (the ids of a RecordTx are contiguous: it holds
+// the write lock).
+func (rt *RecordTx) indexFTS() error {
+	if rt.nextID <= rt.ftsFrom {
+		return nil
+	}
+	if err := indexFTS(rt.ctx, rt.t, `r.id >= ? AND r.id < ?`, rt.ftsFrom, rt.nextID); err != nil {
+		return fmt.Errorf("index records for search: %w", err)
+	}
+	rt.ftsFrom = rt.nextID
+	return nil
+}
+
+// indexFTS indexes the records matching where (over records r) for search.
+func indexFTS(ctx context.Context, t *sql.Tx, where string, args ...any) error {
+	_, err := t.ExecContext(ctx, `INSERT INTO records_fts(rowid, body) SELECT r.id, `+ftsBody("r")+` FROM records r WHERE `+where, args...)
+	return err
+}
+
+// IndexDatasetFTS indexes every record of a dataset for search inside t
+// (for code that copies records with plain SQL, like DuplicateDataset).
+func IndexDatasetFTS(ctx context.Context, t *sql.Tx, datasetID int64) error {
+	return indexFTS(ctx, t, `r.dataset_id = ?`, datasetID)
+}
+
+func appendRecordArgs(a []any, r *record.Record, datasetID, ts int64) []any {
+	var topic, src any
+	if r.TopicID > 0 {
+		topic = r.TopicID
+	}
+	if r.SourceRecordID > 0 {
+		src = r.SourceRecordID
+	}
+	created := ts
+	if !r.CreatedAt.IsZero() {
+		created = r.CreatedAt.UnixMilli()
+	}
+	return append(a, r.ID, datasetID, r.Line, r.Raw, string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)),
+		nullStr(string(r.Output)), nullStr(string(r.Fields)), nullStr(string(r.Metadata)), r.Source, r.TraceID, r.Hash,
+		string(r.Code), r.Detail, topic, r.Confidence, r.Method, boolInt(r.Generated), src, r.Strategy, created, ts)
+}
+
+// Commit ends the transaction.
+func (rt *RecordTx) Commit() error {
+	if err := rt.indexFTS(); err != nil {
+		return err
+	}
+	rt.many.Close()
+	rt.one.Close()
+	if err := rt.t.Commit(); err != nil {
+		return fmt.Errorf("commit import into dataset %d: %w", rt.datasetID, err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction (safe after Commit).
+func (rt *RecordTx) Rollback() { rt.t.Rollback() }
+
+// DedupeRow is what duplicate detection needs of a record that passed
+// checks 1–12 (code valid or duplicate).
+type DedupeRow struct {
+	ID      int64
+	Line    int
+	Code    record.Code
+	Hash    string
+	TraceID string
+}
+
+// DedupeRows returns, in id order, a page of the dataset's records whose code
+// is valid or duplicate.
+func (s *Store) DedupeRows(ctx context.Context, datasetID, afterID int64, limit int) ([]DedupeRow, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, line, code, hash, trace_id FROM records
+		WHERE dataset_id = ? AND id > ? AND +code IN ('', 'duplicate') ORDER BY id LIMIT ?`, datasetID, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate keys of dataset %d: %w", datasetID, err)
+	}
+	defer rows.Close()
+	var out []DedupeRow
+	for rows.Next() {
+		var d DedupeRow
+		var c string
+		if err := rows.Scan(&d.ID, &d.Line, &c, &d.Hash, &d.TraceID); err != nil {
+			return nil, err
+		}
+		d.Code = record.Code(c)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// RecordPage returns a page of a dataset's records in id order with
+// everything validation reads (no topic join).
+func (s *Store) RecordPage(ctx context.Context, datasetID, afterID int64, limit int) ([]record.Record, error) {
+	return s.Records(ctx, RecordFilter{DatasetID: datasetID, AfterID: afterID, Limit: limit})
+}
+
+// CodeUpdate is a new validation outcome for one record.
+type CodeUpdate struct {
+	ID     int64
+	Code   record.Code
+	Detail string
+	Hash   string
+}
+
+// UpdateCodes stores validation outcomes in one transaction.
+func (s *Store) UpdateCodes(ctx context.Context, ups []CodeUpdate) error {
+	if len(ups) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(t *sql.Tx) error {
+		st, err := t.PrepareContext(ctx, `UPDATE records SET code = ?, detail = ?, hash = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, u := range ups {
+			if _, err := st.ExecContext(ctx, string(u.Code), u.Detail, u.Hash, u.ID); err != nil {
+				return fmt.Errorf("update code of record %d: %w", u.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// UpdateRecordContent replaces a record's content and validation outcome
+// (an edit); topic, generation and provenance stay.
+func (s *Store) UpdateRecordContent(ctx context.Context, r record.Record) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
+		metadata = ?, trace_id = ?, hash = ?, code = ?, detail = ?, updated_at = ? WHERE id = ?`,
+		r.Raw, string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)), nullStr(string(r.Output)),
+		nullStr(string(r.Fields)), nullStr(string(r.Metadata)), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
+	if err != nil {
+		return fmt.Errorf("update record %d: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("record %d: %w", r.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteRecordIDs deletes the given records of a dataset (ids of other
+// datasets are ignored) and returns how many went.
+func (s *Store) DeleteRecordIDs(ctx context.Context, datasetID int64, ids []int64) (int, error) {
+	total := 0
+	err := s.tx(ctx, func(t *sql.Tx) error {
+		st, err := t.PrepareContext(ctx, `DELETE FROM records WHERE id = ? AND dataset_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			res, err := st.ExecContext(ctx, id, datasetID)
+			if err != nil {
+				return fmt.Errorf("delete record %d: %w", id, err)
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+		}
+		_, err = t.ExecContext(ctx, `UPDATE datasets SET last_activity = ? WHERE id = ?`, now(), datasetID)
+		return err
+	})
+	return total, err
+}
+
+// FirstPassing finds the earliest record of the dataset that passed checks
+// 1–12 (valid or duplicate) with the given prompt hash or, when hash is "",
+// the given trace id. It sees rows written earlier in this transaction.
+func (rt *RecordTx) FirstPassing(hash, traceID string) (id int64, line int, ok bool, err error) {
+	q, arg := `SELECT id, line FROM records WHERE dataset_id = ? AND hash = ? AND +code IN ('', 'duplicate') ORDER BY id LIMIT 1`, hash
+	if hash == "" {
+		q, arg = `SELECT id, line FROM records WHERE dataset_id = ? AND trace_id = ? AND trace_id <> '' AND +code IN ('', 'duplicate') ORDER BY id LIMIT 1`, traceID
+	}
+	err = rt.t.QueryRowContext(rt.ctx, q, rt.datasetID, arg).Scan(&id, &line)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	return id, line, err == nil, err
+}

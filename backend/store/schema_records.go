@@ -1,0 +1,73 @@
+package store
+
+// Migrations 10–19 belong to import, health and the records browser.
+func init() {
+	// record_counts keeps per-(dataset, code) totals up to date through
+	// triggers, so the health indicator is a dozen-row read at any dataset
+	// size, whoever writes records (import, edit, pull, duplicate dataset).
+	//
+	// records_fts is a contentless FTS5 index of prompt text (every message's
+	// text content; the raw line when there are no messages). Deletes and
+	// edits keep it by trigger; inserts index a whole batch with one
+	// INSERT … SELECT (RecordTx, IndexRecordsFTS), because FTS5 flushes its
+	// pending terms at every statement and row-by-row indexing made imports
+	// several times slower. contentless_delete lets rows be removed by rowid,
+	// which is the record id.
+	register(10, "records_counts_fts", `
+CREATE TABLE record_counts (
+	dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+	code       TEXT NOT NULL,
+	n          INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (dataset_id, code)
+) WITHOUT ROWID;
+
+INSERT INTO record_counts(dataset_id, code, n)
+	SELECT dataset_id, code, COUNT(*) FROM records GROUP BY dataset_id, code;
+
+CREATE TRIGGER records_count_ins AFTER INSERT ON records BEGIN
+	INSERT INTO record_counts(dataset_id, code, n) VALUES (new.dataset_id, new.code, 1)
+	ON CONFLICT(dataset_id, code) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER records_count_del AFTER DELETE ON records BEGIN
+	UPDATE record_counts SET n = n - 1 WHERE dataset_id = old.dataset_id AND code = old.code;
+END;
+CREATE TRIGGER records_count_upd AFTER UPDATE OF code, dataset_id ON records
+WHEN old.code IS NOT new.code OR old.dataset_id IS NOT new.dataset_id BEGIN
+	UPDATE record_counts SET n = n - 1 WHERE dataset_id = old.dataset_id AND code = old.code;
+	INSERT INTO record_counts(dataset_id, code, n) VALUES (new.dataset_id, new.code, 1)
+	ON CONFLICT(dataset_id, code) DO UPDATE SET n = n + 1;
+END;
+
+CREATE VIRTUAL TABLE records_fts USING fts5(body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+
+CREATE TRIGGER records_fts_del AFTER DELETE ON records BEGIN
+	DELETE FROM records_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER records_fts_upd AFTER UPDATE OF messages, raw ON records BEGIN
+	DELETE FROM records_fts WHERE rowid = old.id;
+	INSERT INTO records_fts(rowid, body) VALUES (new.id, `+ftsBody("new")+`);
+END;
+
+INSERT INTO records_fts(rowid, body) SELECT id, `+ftsBody("records")+` FROM records;
+`)
+}
+
+// ftsBody is the SQL expression for the searchable text of a record row t:
+// the text of every message (string content, or the text parts of a content
+// array), or the raw line when the record has no usable messages, cut at
+// ftsMaxChars.
+func ftsBody(t string) string {
+	return `substr(CASE WHEN json_valid(` + t + `.messages) AND json_type(` + t + `.messages) = 'array' THEN
+		(SELECT group_concat(CASE json_type(m.value, '$.content')
+			WHEN 'text' THEN json_extract(m.value, '$.content')
+			WHEN 'array' THEN (SELECT group_concat(json_extract(p.value, '$.text'), ' ')
+				FROM json_each(m.value, '$.content') p WHERE p.type = 'object')
+			END, ' ') FROM json_each(` + t + `.messages) m WHERE m.type = 'object')
+		ELSE ` + t + `.raw END, 1, ` + ftsMaxChars + `)`
+}
+
+// ftsMaxChars bounds the text indexed per record: prompts are a few hundred
+// characters, while a pasted report can be 100 KB and would cost more to
+// index than all the ordinary prompts around it. Search covers the first
+// 16,000 characters of a record's prompt text.
+const ftsMaxChars = "16000"

@@ -1,0 +1,137 @@
+// Package tokens counts prompt tokens with the o200k_base encoding, fully
+// offline (the BPE ranks ship inside tiktoken-go-loader), so validation never
+// needs the network.
+package tokens
+
+import (
+	"fmt"
+	"sync"
+	"unicode"
+
+	"github.com/pkoukk/tiktoken-go"
+	tiktoken_loader "github.com/pkoukk/tiktoken-go-loader"
+)
+
+// Encoding is the tokenizer every count uses.
+const Encoding = "o200k_base"
+
+var (
+	once    sync.Once
+	enc     *tiktoken.Tiktoken
+	loadErr error
+)
+
+// encoder loads the encoding once; loading parses a few MB of ranks, so it
+// happens only when a prompt is large enough to need counting.
+func encoder() (*tiktoken.Tiktoken, error) {
+	once.Do(func() {
+		tiktoken.SetBpeLoader(tiktoken_loader.NewOfflineLoader())
+		enc, loadErr = tiktoken.GetEncoding(Encoding)
+		if loadErr != nil {
+			loadErr = fmt.Errorf("load %s token encoding: %w", Encoding, loadErr)
+		}
+	})
+	return enc, loadErr
+}
+
+// Count returns the number of o200k_base tokens of text (special tokens are
+// counted as ordinary text).
+func Count(text string) (int, error) {
+	e, err := encoder()
+	if err != nil {
+		return 0, err
+	}
+	return len(e.EncodeOrdinary(text)), nil
+}
+
+// Verdict is the outcome of comparing a prompt's token count to a limit.
+type Verdict struct {
+	Over  bool // the prompt has more tokens than the limit
+	Count int  // exact count, or a bound when !Exact
+	Exact bool // Count is the exact count
+}
+
+// Exceeds says whether parts (the texts of a prompt) plus overhead tokens
+// (per-message framing) hold more than limit o200k_base tokens. It tokenizes
+// only when it must:
+//   - every token is at least one byte, so a prompt of at most limit bytes
+//     cannot exceed it (the common case, decided for free);
+//   - the tokenizer's pre-split never puts letters separated by white space
+//     into one piece, so the number of white-space separated words that
+//     contain a letter is a lower bound, which decides huge prompts for free;
+//   - otherwise it counts in chunks cut where the pre-split cuts anyway (so
+//     chunk counts add up exactly) and stops as soon as the limit is passed.
+func Exceeds(parts []string, overhead, limit int) (Verdict, error) {
+	upper, lower := overhead, overhead
+	for _, p := range parts {
+		upper += len(p)
+		lower += wordsWithLetters(p)
+	}
+	if upper <= limit {
+		return Verdict{Count: upper}, nil
+	}
+	if lower > limit {
+		return Verdict{Over: true, Count: lower}, nil
+	}
+	e, err := encoder()
+	if err != nil {
+		return Verdict{}, err
+	}
+	n := overhead
+	for _, p := range parts {
+		for len(p) > 0 {
+			c := cut(p, chunkSize)
+			n += len(e.EncodeOrdinary(p[:c]))
+			p = p[c:]
+			if n > limit {
+				return Verdict{Over: true, Count: n}, nil
+			}
+		}
+	}
+	return Verdict{Count: n, Exact: true}, nil
+}
+
+const chunkSize = 8 << 10
+
+// cut returns a prefix length ≥ size (or len(s)) that ends on an ASCII
+// letter or digit followed by a space. No pre-split piece of o200k_base
+// contains a letter or digit followed by white space, and the pattern has no
+// look-behind, so tokenizing the two sides separately gives the same tokens.
+func cut(s string, size int) int {
+	if len(s) <= size {
+		return len(s)
+	}
+	for i := size; i < len(s)-1; i++ {
+		if s[i] == ' ' && isASCIIAlnum(s[i-1]) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func isASCIIAlnum(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// wordsWithLetters counts maximal runs without ASCII white space that contain
+// at least one letter.
+func wordsWithLetters(s string) int {
+	n, inWord, hasLetter := 0, false, false
+	for _, r := range s {
+		if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\v' {
+			if inWord && hasLetter {
+				n++
+			}
+			inWord, hasLetter = false, false
+			continue
+		}
+		inWord = true
+		if !hasLetter && unicode.IsLetter(r) {
+			hasLetter = true
+		}
+	}
+	if inWord && hasLetter {
+		n++
+	}
+	return n
+}

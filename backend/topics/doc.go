@@ -1,0 +1,27 @@
+// Package topics discovers, edits and applies a dataset's topic hierarchy
+// (PRODUCT.md §6): it generates topics from the records (embeddings, or
+// TF-IDF offline), offers templates and a tree editor, imports and exports
+// the hierarchy as JSON, and categorizes valid records into leaf topics with
+// a confidence and the method that decided.
+//
+// API overview (every method takes a ctx; long work also takes a progress
+// callback func(done, total int64, message string), e.g. a jobs.Reporter,
+// and may be nil):
+//
+//	svc := topics.New(st)            // resolves the LLM provider per call; WithAI for tests
+//	svc.Generate(ctx, ds, GenerateOptions{K, Seed, Offline}, report) (GenerateResult, error)
+//	svc.AssignmentCount(ctx, ds) (int, error)        // the "regenerate clears N" warning
+//	svc.Categorize(ctx, ds, CategorizeOptions{Mode, Offline}, report) (CategorizeResult, error)
+//	svc.Stats(ctx, ds) (Stats, error)                // topics, leaves, categorized, low confidence
+//
+//	Tree editor:  Tree, AddTopic, RenameTopic, MoveTopic, DeleteTopic,
+//	              EditTopic (description+keywords), SetTarget
+//	Templates:    Templates() []Template, ApplyTemplate(ctx, ds, key, keep)
+//	JSON:         Export(ctx, ds) (Hierarchy, error), ExportJSON(ctx, ds, w),
+//	              ParseHierarchy(r) (Hierarchy, error), Import(ctx, ds, h, keep)
+//	Review:       LowConfidence(ctx, ds, afterID, limit) ([]LowItem, error),
+//	              Confirm(ctx, ds, recordIDs), Move(ctx, ds, recordIDs, topicID)
+//
+// Topic names are snake_case and unique per dataset; Slug turns free text
+// into such a name. Records are assigned to leaves only.
+package topics

@@ -1,0 +1,24 @@
+// The datasets API: the only place that calls the generated Datasets bindings.
+import * as D from '../../../wailsjs/go/app/Datasets';
+import type { app, pipeline, record } from '../../../wailsjs/go/models';
+
+export type Summary = pipeline.Summary;
+export type Step = pipeline.Step;
+export type Dataset = record.Dataset;
+export type Created = app.Created;
+
+export const listDatasets = (): Promise<Summary[]> => D.List();
+export const getDataset = (id: number): Promise<Summary> => D.Get(id);
+export const datasetSteps = (id: number): Promise<Step[]> => D.Steps(id);
+export const createFromFile = (name: string, objective: string, path: string): Promise<Created> =>
+  D.CreateFromFile(name, objective, path);
+export const importFile = (id: number, path: string, mode: 'append' | 'replace'): Promise<number> =>
+  D.Import(id, path, mode);
+export const updateDataset = (id: number, name: string, objective: string): Promise<void> =>
+  D.Update(id, name, objective);
+export const duplicateDataset = (id: number, newName: string): Promise<Dataset> => D.Duplicate(id, newName);
+export const deleteDataset = (id: number): Promise<void> => D.Delete(id);
+export const exportDataset = (id: number, path: string, validOnly: boolean, format: 'original' | 'rft'): Promise<number> =>
+  D.Export(id, path, validOnly, format);
+export const pickImportFile = (): Promise<string> => D.PickImportFile();
+export const pickExportPath = (id: number, suffix: string): Promise<string> => D.PickExportPath(id, suffix);

@@ -1,0 +1,81 @@
+// Gateway journey: connect the fake Langfuse source (keys to the keyring),
+// filter its traces, select some by hand, Create & Start, watch the canvas
+// run, then Pull New Traces on step 1 (nothing newer: 0 new).
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { call, fakes, openApp, unique } from './harness.mjs';
+
+let app;
+before(async () => {
+  app = await openApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+test('create a dataset from the fake Langfuse source through the UI', async () => {
+  const { page } = app;
+  const lf = fakes().langfuse;
+  assert.ok(lf, 'the fakes program serves langfuse');
+  const source = unique('lf');
+  const name = unique('from-langfuse');
+
+  await page.getByTestId('new-dataset').click();
+  await page.getByTestId('tab-gateway').click();
+  const tab = page.getByTestId('gateway-tab');
+  await tab.waitFor();
+
+  // Connect the source (the form opens by itself when there is none yet).
+  if (!(await page.getByTestId('sources-settings').isVisible())) await page.getByTestId('gw-manage').click();
+  await page.getByTestId('source-add').click();
+  await page.getByTestId('source-name').fill(source);
+  await page.getByTestId('source-kind').selectOption('langfuse');
+  await page.getByTestId('source-url').fill(lf);
+  await page.getByTestId('source-public-key').fill('pk-lf-e2e');
+  await page.getByTestId('source-secret-key').fill('sk-lf-e2e');
+  await page.getByTestId('source-save').click();
+  const result = page.getByTestId('source-test-result').filter({ hasText: `langfuse:${source}` });
+  await result.waitFor();
+  assert.match(await result.textContent(), /answers: 120 traces available/);
+  // The key never comes back to the page.
+  const listed = await call(page, 'Sources.List');
+  const mine = listed.find((s) => s.name === source);
+  assert.ok(mine.has_public_key && mine.has_secret_key);
+  assert.ok(!JSON.stringify(listed).includes('sk-lf-e2e'));
+
+  // Filter: one model, errors excluded (the default), preview.
+  await page.getByTestId('gw-source').selectOption(source);
+  await page.getByTestId('gw-model').fill('gpt-4o-mini');
+  await page.getByTestId('gw-preview').click();
+  const rows = page.getByTestId('gw-row');
+  await rows.first().waitFor();
+  const n = await rows.count();
+  assert.ok(n >= 10, `preview shows ${n} rows`);
+  for (const cell of await rows.locator('td:nth-child(3)').allTextContents()) assert.equal(cell, 'gpt-4o-mini');
+  assert.equal(await rows.locator('.tag.bad').count(), 0, 'errors are excluded');
+
+  // Select five traces by hand, name and objective, Create & Start.
+  for (let i = 0; i < 5; i++) await rows.nth(i).getByTestId('gw-row-check').check();
+  assert.ok(await page.getByTestId('gw-mode-selected').isChecked());
+  await page.getByTestId('gw-name').fill(name);
+  await page.getByTestId('gw-objective').fill('Answer order questions with the lookup tool');
+  await page.getByTestId('gw-create').click();
+
+  // The canvas opens and the chain runs: step 1 completes with the 5 records.
+  await page.getByTestId('canvas-title').waitFor();
+  assert.equal(await page.getByTestId('canvas-title').textContent(), name);
+  await page.waitForFunction(() => document.querySelector('[data-testid="step-node-1"]')?.getAttribute('data-status') === 'complete', null, { timeout: 60_000 });
+  await page.waitForFunction(() => /5 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  const ds = (await call(page, 'Datasets.List')).find((d) => d.name === name);
+  assert.equal(ds.total, 5);
+
+  // Pull New Traces on step 1: the fake has nothing newer than the selection.
+  await page.getByTestId('step-node-1').click();
+  await page.getByTestId('pull-traces').waitFor();
+  await page.getByTestId('pull-source').selectOption(source);
+  await page.getByTestId('pull-new').click();
+  const pulled = page.getByTestId('pull-result');
+  await pulled.waitFor({ timeout: 60_000 });
+  assert.equal((await pulled.textContent()).trim(), '0 new, 0 skipped, 0 invalid');
+  assert.deepEqual(app.errors, []);
+});
