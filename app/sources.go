@@ -18,7 +18,11 @@ import (
 // Keys go to the keyring and never come back to the page.
 type Sources struct{ *Deps }
 
-func (s *Sources) secrets() *secrets.Store { return secrets.Default() }
+// sourceSecrets is where source keys live; tests point it at a temporary
+// file store so they never touch the user's keyring.
+var sourceSecrets = secrets.Default
+
+func (s *Sources) secrets() *secrets.Store { return sourceSecrets() }
 
 // SourceInfo is a source as the page sees it: whether keys are set, never the keys.
 type SourceInfo struct {

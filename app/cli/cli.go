@@ -198,6 +198,6 @@ func help(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-60s %s\n", c.Usage, c.Summary)
+		fmt.Fprintf(w, "\n  tracetune %s\n      %s\n", c.Usage, c.Summary)
 	}
 }

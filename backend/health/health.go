@@ -25,18 +25,64 @@ var roles = map[string]bool{"system": true, "developer": true, "user": true, "as
 // the prompt passes them. A record of shape raw keeps the Detail its
 // normalization gave (the parse error, with line and column).
 func Check(rec *record.Record, set record.Settings) {
+	CheckText(rec, set)
+}
+
+// CheckText is Check that also returns the record's searchable text (what
+// the search index holds: the text of every message, or the raw line when
+// there are no messages), which validation has parsed anyway.
+func CheckText(rec *record.Record, set record.Settings) string {
 	if set.MinUserChars <= 0 && set.MaxTokens <= 0 {
 		set = record.DefaultSettings()
 	}
 	rec.Hash = ""
-	code, detail := check(rec, set)
+	var msgs []any
+	code, detail := check(rec, set, &msgs)
 	if code == record.InvalidDataStructure && rec.Shape == record.ShapeRaw && rec.Detail != "" {
 		detail = rec.Detail
 	}
 	rec.Code, rec.Detail = code, detail
+	if msgs == nil {
+		return clipRunes(rec.Raw, SearchTextMax)
+	}
+	var b strings.Builder
+	for _, m := range msgs {
+		mm, ok := m.(map[string]any)
+		if !ok {
+			continue
+		}
+		if t := contentText(mm["content"]); t != "" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(t)
+			if b.Len() >= SearchTextMax*4 {
+				break
+			}
+		}
+	}
+	return clipRunes(b.String(), SearchTextMax)
 }
 
-func check(rec *record.Record, set record.Settings) (record.Code, string) {
+// SearchTextMax is how many characters of a record's text are searchable
+// (the same bound as the SQL side of the search index).
+const SearchTextMax = 16000
+
+func clipRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
+}
+
+func check(rec *record.Record, set record.Settings, decoded *[]any) (record.Code, string) {
 	switch rec.Shape {
 	case record.ShapeRaw:
 		return record.InvalidDataStructure, "the line is not a JSON object"
@@ -62,6 +108,7 @@ func check(rec *record.Record, set record.Settings) (record.Code, string) {
 	if err := d.Decode(&msgs); err != nil {
 		return record.InvalidDataStructure, "messages is not valid JSON: " + err.Error()
 	}
+	*decoded = msgs
 	if len(msgs) == 0 {
 		return record.EmptyMessages, "messages is an empty array"
 	}

@@ -62,10 +62,10 @@ func (r *Result) add(recs []record.Record) {
 }
 
 // Tuning. A chunk is the unit of parallel work; commitEvery bounds an
-// append transaction. Memory in flight is about (workers×2+2) chunks.
+// append transaction. Memory in flight is about workers×3+2 chunks.
 const (
-	chunkLines  = 512
-	chunkBytes  = 1 << 20
+	chunkLines  = 256
+	chunkBytes  = 256 << 10
 	commitEvery = 50000
 	readBuf     = 1 << 20
 )
@@ -102,6 +102,7 @@ type chunk struct {
 	nums  []int
 	bytes int64 // input bytes consumed, blank lines included
 	recs  []record.Record
+	texts []string // search text of recs[i]
 }
 
 // Import imports JSONL from r (size is the byte total for progress; 0 if
@@ -135,8 +136,8 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 
 	workers := runtime.GOMAXPROCS(0)
 	g, gctx := errgroup.WithContext(ctx)
-	raw := make(chan *chunk, workers*2)
-	done := make(chan *chunk, workers*2)
+	raw := make(chan *chunk, workers)
+	done := make(chan *chunk, workers)
 	g.Go(func() error {
 		defer close(raw)
 		n, err := readChunks(gctx, r, raw)
@@ -151,10 +152,11 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 			defer wg.Done()
 			for c := range raw {
 				c.recs = make([]record.Record, len(c.lines))
+				c.texts = make([]string, len(c.lines))
 				for i, l := range c.lines {
 					c.recs[i] = Normalize(l, c.nums[i])
 					c.recs[i].Source = opt.Source
-					health.Check(&c.recs[i], ds.Settings)
+					c.texts[i] = health.CheckText(&c.recs[i], ds.Settings)
 				}
 				c.lines, c.nums = nil, nil
 				select {
@@ -313,7 +315,7 @@ func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd 
 					rec.Code, rec.Detail = dd.Add(rec.ID, rec.Line, rec.Hash, rec.TraceID)
 				}
 			}
-			if err := rt.Insert(c.recs); err != nil {
+			if err := rt.InsertText(c.recs, c.texts); err != nil {
 				return err
 			}
 			res.add(c.recs)

@@ -30,9 +30,11 @@ type RecordTx struct {
 	datasetID int64
 	nextID    int64
 	many, one *sql.Stmt
+	stageMany *sql.Stmt
+	stageOne  *sql.Stmt
 	ts        int64
-	buf       []any
-	ftsFrom   int64 // first id not yet in the search index
+	buf, sbuf []any
+	staged    int // rows waiting in temp.fts_stage
 }
 
 // BeginRecords starts a record transaction on a dataset.
@@ -56,7 +58,20 @@ func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, e
 	if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM records`).Scan(&rt.nextID); err != nil {
 		return fail(err)
 	}
-	rt.ftsFrom = rt.nextID
+	// Search text waits in a temp table (per connection, in memory) and
+	// goes to FTS5 in one statement per ftsBatch records.
+	if _, err := t.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS fts_stage(id INTEGER PRIMARY KEY, body TEXT)`); err != nil {
+		return fail(err)
+	}
+	if _, err := t.ExecContext(ctx, `DELETE FROM temp.fts_stage`); err != nil {
+		return fail(err)
+	}
+	if rt.stageMany, err = t.PrepareContext(ctx, `INSERT INTO temp.fts_stage(id, body) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", insertRows), ",")); err != nil {
+		return fail(err)
+	}
+	if rt.stageOne, err = t.PrepareContext(ctx, `INSERT INTO temp.fts_stage(id, body) VALUES (?,?)`); err != nil {
+		return fail(err)
+	}
 	row := "(" + strings.TrimSuffix(strings.Repeat("?,", insertColCount), ",") + ")"
 	if rt.many, err = t.PrepareContext(ctx, `INSERT INTO records(`+insertCols+`) VALUES `+strings.TrimSuffix(strings.Repeat(row+",", insertRows), ",")); err != nil {
 		return fail(err)
@@ -91,23 +106,41 @@ func (rt *RecordTx) AssignIDs(recs []record.Record) {
 }
 
 // Insert writes records (ids assigned first if missing) to the dataset.
-func (rt *RecordTx) Insert(recs []record.Record) error {
+// Their search text is derived from the stored messages by SQL.
+func (rt *RecordTx) Insert(recs []record.Record) error { return rt.InsertText(recs, nil) }
+
+// InsertText is Insert with each record's search text computed by the
+// caller (texts[i] for recs[i]; nil: derive it in SQL), which spares SQLite
+// a second JSON parse of every prompt.
+func (rt *RecordTx) InsertText(recs []record.Record, texts []string) error {
 	rt.AssignIDs(recs)
 	for len(recs) > 0 {
-		n, st := insertRows, rt.many
+		n, st, stage := insertRows, rt.many, rt.stageMany
 		if len(recs) < insertRows {
-			n, st = 1, rt.one
+			n, st, stage = 1, rt.one, rt.stageOne
 		}
-		rt.buf = rt.buf[:0]
+		rt.buf, rt.sbuf = rt.buf[:0], rt.sbuf[:0]
 		for i := range recs[:n] {
 			rt.buf = appendRecordArgs(rt.buf, &recs[i], rt.datasetID, rt.ts)
+			var body any
+			if texts != nil {
+				body = texts[i]
+			}
+			rt.sbuf = append(rt.sbuf, recs[i].ID, body)
 		}
 		if _, err := st.ExecContext(rt.ctx, rt.buf...); err != nil {
 			return fmt.Errorf("insert record (line %d): %w", recs[0].Line, err)
 		}
+		if _, err := stage.ExecContext(rt.ctx, rt.sbuf...); err != nil {
+			return fmt.Errorf("stage search text (line %d): %w", recs[0].Line, err)
+		}
+		rt.staged += n
 		recs = recs[n:]
+		if texts != nil {
+			texts = texts[n:]
+		}
 	}
-	if rt.nextID-rt.ftsFrom >= ftsBatch {
+	if rt.staged >= ftsBatch {
 		return rt.indexFTS()
 	}
 	return nil
@@ -116,17 +149,19 @@ func (rt *RecordTx) Insert(recs []record.Record) error {
 // ftsBatch is how many inserted records are indexed for search at once.
 const ftsBatch = 20000
 
-// indexFTS adds the records inserted since the last call to the search
-// index in one statement (the ids of a RecordTx are contiguous: it holds
-// the write lock).
+// indexFTS moves the staged search text into the index in one statement.
 func (rt *RecordTx) indexFTS() error {
-	if rt.nextID <= rt.ftsFrom {
+	if rt.staged == 0 {
 		return nil
 	}
-	if err := indexFTS(rt.ctx, rt.t, `r.id >= ? AND r.id < ?`, rt.ftsFrom, rt.nextID); err != nil {
+	if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO records_fts(rowid, body)
+		SELECT s.id, COALESCE(s.body, `+ftsBody("r")+`) FROM temp.fts_stage s JOIN records r ON r.id = s.id`); err != nil {
 		return fmt.Errorf("index records for search: %w", err)
 	}
-	rt.ftsFrom = rt.nextID
+	if _, err := rt.t.ExecContext(rt.ctx, `DELETE FROM temp.fts_stage`); err != nil {
+		return err
+	}
+	rt.staged = 0
 	return nil
 }
 
@@ -164,8 +199,9 @@ func (rt *RecordTx) Commit() error {
 	if err := rt.indexFTS(); err != nil {
 		return err
 	}
-	rt.many.Close()
-	rt.one.Close()
+	for _, st := range []*sql.Stmt{rt.many, rt.one, rt.stageMany, rt.stageOne} {
+		st.Close()
+	}
 	if err := rt.t.Commit(); err != nil {
 		return fmt.Errorf("commit import into dataset %d: %w", rt.datasetID, err)
 	}

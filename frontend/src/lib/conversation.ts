@@ -185,6 +185,40 @@ export function editText(raw: string): string {
   }
 }
 
+/** The stored parts of a record the editor can rebuild a line from. */
+export interface RecordParts {
+  raw: string;
+  messages?: unknown;
+  tools?: unknown;
+  output?: unknown;
+  fields?: unknown;
+  metadata?: unknown;
+}
+
+/**
+ * The editor's starting text: the imported line when there is one; for a
+ * record that never had a line (pulled or generated), a line rebuilt from
+ * its parts: chat shape, or gateway shape when it has an output or
+ * metadata to keep. Grader fields stay top-level fields either way.
+ */
+export function editSource(r: RecordParts): string {
+  if (r.raw.trim() !== '') return editText(r.raw);
+  const has = (v: unknown) => v !== undefined && v !== null;
+  const fields = isObject(r.fields) ? r.fields : {};
+  let line: Record<string, unknown>;
+  if (has(r.output) || has(r.metadata)) {
+    const input: Record<string, unknown> = { messages: r.messages ?? [] };
+    if (has(r.tools)) input.tools = r.tools;
+    line = { input };
+    if (has(r.output)) line.output = r.output;
+    if (has(r.metadata)) line.metadata = r.metadata;
+  } else {
+    line = { messages: r.messages ?? [] };
+    if (has(r.tools)) line.tools = r.tools;
+  }
+  return JSON.stringify({ ...fields, ...line }, null, 2);
+}
+
 /**
  * Checks edited text before it is sent: a message naming the problem when
  * it is empty or JSON that is not an object (an array, a string, null).

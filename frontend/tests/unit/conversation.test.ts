@@ -4,6 +4,7 @@ import {
   editText,
   entries,
   editProblem,
+  editSource,
   outputTurns,
   parseConfidence,
   prettyArgs,
@@ -133,6 +134,19 @@ describe('editing', () => {
   it('starts from the imported line, indented when it is JSON and untouched when not', () => {
     expect(editText('{"messages":[]}')).toBe('{\n  "messages": []\n}');
     expect(editText('{"messages": [ oops')).toBe('{"messages": [ oops');
+  });
+  it('rebuilds a line for a record that has none', () => {
+    const messages = [{ role: 'user', content: 'Where is my parcel number 42?' }];
+    expect(JSON.parse(editSource({ raw: '', messages, fields: { reference_answer: 'in transit' } }))).toEqual({
+      reference_answer: 'in transit',
+      messages,
+    });
+    expect(JSON.parse(editSource({ raw: '', messages, tools: [{ type: 'function' }], output: { role: 'assistant', content: 'x' }, metadata: { trace_id: 't1' } }))).toEqual({
+      input: { messages, tools: [{ type: 'function' }] },
+      output: { role: 'assistant', content: 'x' },
+      metadata: { trace_id: 't1' },
+    });
+    expect(editSource({ raw: '{"messages":[]}' })).toBe('{\n  "messages": []\n}');
   });
   it('accepts a JSON object, and leaves syntax errors to the server (which names line and column)', () => {
     expect(editProblem('{"messages":[{"role":"user","content":"hello there"}]}')).toBeNull();

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tracetune/backend/gateway"
+	"tracetune/backend/jobs"
+	"tracetune/backend/secrets"
+	"tracetune/backend/store"
+	"tracetune/backend/testutil"
+)
+
+func sourcesService(t *testing.T) (*Sources, *store.Store) {
+	t.Helper()
+	sec := secrets.Open(secrets.Options{ForceFile: true, Dir: t.TempDir()})
+	old := sourceSecrets
+	sourceSecrets = func() *secrets.Store { return sec }
+	t.Cleanup(func() { sourceSecrets = old })
+	st, err := store.Open(filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDeps(st, t.TempDir())
+	t.Cleanup(func() { d.Jobs.StopAll(); st.Close() })
+	return &Sources{d}, st
+}
+
+func TestSourcesPreviewCreateAndPull(t *testing.T) {
+	s, st := sourcesService(t)
+	fake := testutil.StartLiteLLM(t, "sk-app")
+	start := time.Now().Add(-2 * time.Hour).UTC()
+	fake.Add(testutil.SampleGatewayTraces("a", 30, start, 2*time.Minute)...)
+
+	if _, err := s.Save(SourceInput{Name: "proxy", Kind: "litellm", URL: fake.URL}); err == nil {
+		t.Fatal("saved a LiteLLM source without a key")
+	}
+	info, err := s.Save(SourceInput{Name: "proxy", Kind: "litellm", URL: fake.URL, Key: "sk-app"})
+	if err != nil || !info.HasKey {
+		t.Fatalf("save: %+v %v", info, err)
+	}
+	if r, _ := s.Test("proxy"); !r.OK || r.Traces != 30 {
+		t.Fatalf("test: %+v", r)
+	}
+
+	f := FilterInput{Model: "gpt-4o-mini", ExcludeErrors: true}
+	p1, err := s.Preview("proxy", f, "", "", 5)
+	if err != nil || len(p1.Rows) == 0 || p1.Next == "" || p1.WindowEnd == "" {
+		t.Fatalf("preview: %+v %v", p1, err)
+	}
+	p2, err := s.Preview("proxy", f, p1.WindowEnd, p1.Next, 5)
+	if err != nil || len(p2.Rows) == 0 || p2.Rows[0].ID == p1.Rows[0].ID {
+		t.Fatalf("second page: %+v %v", p2, err)
+	}
+	for _, r := range append(p1.Rows, p2.Rows...) {
+		if r.Model != "gpt-4o-mini" || r.Error || r.Messages == 0 || r.FirstUser == "" {
+			t.Fatalf("row %+v", r)
+		}
+	}
+
+	// Create & Start from all matching traces.
+	c, err := s.CreateDataset(CreateInput{Name: "from-proxy", Objective: "answer support", Source: "proxy", Filter: f, WindowEnd: p1.WindowEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Jobs.Wait(c.JobID)
+	want := 0
+	for _, g := range testutil.SampleGatewayTraces("a", 30, start, 2*time.Minute) {
+		if g.Model == "gpt-4o-mini" && !g.Error {
+			want++
+		}
+	}
+	counts, _ := st.DatasetCounts(s.ctx(), c.Dataset.ID)
+	if counts.Total != want || counts.Valid != want {
+		t.Fatalf("dataset has %+v, want %d valid", counts, want)
+	}
+	linked, err := s.Linked(c.Dataset.ID)
+	if err != nil || len(linked) != 1 || linked[0].Source != "proxy" || linked[0].Since == "" {
+		t.Fatalf("linked: %+v %v", linked, err)
+	}
+
+	// New traces, then Pull New Traces: a job whose result names the counts.
+	fake.Add(testutil.SampleGatewayTraces("b", 8, time.Now().UTC().Add(time.Second), time.Millisecond)...)
+	time.Sleep(1100 * time.Millisecond)
+	id, err := s.Pull(c.Dataset.ID, "proxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Jobs.Wait(id)
+	if p.State != jobs.Done {
+		t.Fatalf("pull job: %+v", p)
+	}
+	if res, ok := p.Result.(gateway.PullResult); !ok || res.New != 5 || res.Skipped != 0 {
+		t.Fatalf("pull result = %#v", p.Result)
+	}
+	counts2, _ := st.DatasetCounts(s.ctx(), c.Dataset.ID)
+	if counts2.Total-counts.Total != 5 { // b-0003 and b-0007 are gpt-4o, b-0006 failed
+		t.Fatalf("pull added %d, want 5", counts2.Total-counts.Total)
+	}
+
+	// Selected ids only.
+	c2, err := s.CreateDataset(CreateInput{Name: "picked", Source: "proxy", Filter: f, IDs: []string{"a-0000", "a-0001"}, WindowEnd: p1.WindowEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Jobs.Wait(c2.JobID)
+	if n, _ := st.DatasetCounts(s.ctx(), c2.Dataset.ID); n.Total != 2 {
+		t.Fatalf("picked dataset has %d records", n.Total)
+	}
+
+	if _, err := s.Preview("proxy", FilterInput{From: "2026-11-02T10:00", To: "2026-11-01T10:00"}, "", "", 5); err == nil || !strings.Contains(err.Error(), "ends before it starts") {
+		t.Fatalf("bad range: %v", err)
+	}
+	if err := s.Remove("proxy"); err != nil {
+		t.Fatal(err)
+	}
+}
