@@ -21,7 +21,7 @@ func init() {
 		Usage:   "sources add --name S --kind langfuse|litellm|vllora|otel|jsonl --url U [--key K | --public-key P --secret-key Q] [--project P] [--replace] | sources list | sources test --name S | sources remove --name S",
 		Summary: "manage gateway trace sources (keys go to the keyring)", Run: sourcesCmd})
 	Register(Command{Name: "pull",
-		Usage:   "pull --dataset N --source S [--since T] [--model M] [--text X] [--has-tools] [--exclude-errors] [--json]",
+		Usage:   "pull --dataset N --source S [--since T] [--model M] [--text X] [--has-tools] [--exclude-errors] [--settle D] [--json]",
 		Summary: "pull traces newer than the last pull from a source into a dataset", Run: pullCmd})
 }
 
@@ -197,6 +197,7 @@ func pullCmd(e *Env, args []string) error {
 	fs.BoolVar(&f.HasTools, "has-tools", false, "only traces with tools")
 	fs.BoolVar(&f.ExcludeErrors, "exclude-errors", false, "leave out failed calls")
 	pageSize := fs.Int("page-size", 100, "traces per page")
+	settle := fs.Duration("settle", 0, "leave out traces newer than this (for sources that index with a delay, e.g. 10m)")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
@@ -207,7 +208,7 @@ func pullCmd(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := gateway.PullOptions{Filter: f, PageSize: *pageSize}
+	opt := gateway.PullOptions{Filter: f, PageSize: *pageSize, Settle: *settle}
 	if *since != "" {
 		t, err := parseSince(*since, time.Now())
 		if err != nil {

@@ -120,7 +120,11 @@ func TestOTelFileBothConventions(t *testing.T) {
 		map[string]any{"traceId": "x", "spanId": "http0000", "name": "GET /health", "startTimeUnixNano": nanos(t0)}, // not GenAI: skipped
 	))
 	l1, _ := json.Marshal(otlpDoc(eventConventionSpan("bbbb000000000002", t0.Add(2*time.Minute), false)))
-	l2, _ := json.Marshal(otlpDoc(eventConventionSpan("bbbb000000000003", t0.Add(4*time.Minute), true), indexedSpan("cccc000000000004", t0.Add(time.Minute))))
+	// The current convention carried by a gen_ai.client.inference.operation.details event.
+	details := newConventionSpan("dddd000000000005", t0.Add(30*time.Second))
+	details["events"] = []any{map[string]any{"name": "gen_ai.client.inference.operation.details", "timeUnixNano": nanos(t0), "attributes": details["attributes"]}}
+	details["attributes"] = []any{kv("gen_ai.request.model", sv("gpt-4o"))}
+	l2, _ := json.Marshal(otlpDoc(eventConventionSpan("bbbb000000000003", t0.Add(4*time.Minute), true), indexedSpan("cccc000000000004", t0.Add(time.Minute)), details))
 	if err := os.WriteFile(filepath.Join(dir, "collector.jsonl"), []byte(string(l1)+"\n"+string(l2)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,7 @@ func TestOTelFileBothConventions(t *testing.T) {
 	for _, tr := range all {
 		ids = append(ids, tr.ID)
 	}
-	if strings.Join(ids, ",") != "bbbb000000000003,aaaa000000000001,bbbb000000000002,cccc000000000004" {
+	if strings.Join(ids, ",") != "bbbb000000000003,aaaa000000000001,bbbb000000000002,cccc000000000004,dddd000000000005" {
 		t.Fatalf("spans newest first = %v", ids)
 	}
 	for _, tr := range all {

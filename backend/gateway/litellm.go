@@ -138,6 +138,10 @@ func (l *litellm) convert(r LiteLLMSpendLog) Trace {
 	}
 	c.output = responseMessage(r.Response)
 	c.meta = map[string]any{"call_type": r.CallType, "total_tokens": r.TotalTokens, "spend": r.Spend}
+	if len(c.messages) == 0 {
+		// Health will flag the record; say why, so the fix is one setting away.
+		c.meta["warning"] = "the proxy stored no prompt: enable store_prompts_in_spend_logs in its general_settings"
+	}
 	if r.SessionID != "" {
 		c.meta["session_id"] = r.SessionID
 	}

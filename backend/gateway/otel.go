@@ -19,7 +19,8 @@ import (
 //
 //   - current semantic conventions: gen_ai.input.messages /
 //     gen_ai.output.messages (role + parts), gen_ai.system_instructions and
-//     gen_ai.tool.definitions attributes;
+//     gen_ai.tool.definitions attributes (on the span, or on a
+//     gen_ai.client.inference.operation.details event);
 //   - the earlier event convention: span events gen_ai.system.message,
 //     gen_ai.user.message, gen_ai.assistant.message, gen_ai.tool.message and
 //     gen_ai.choice, with content / tool_calls / id attributes;
@@ -187,6 +188,19 @@ func parseOTLP(label, file string, data []byte) ([]Trace, error) {
 
 func otelSpanTrace(label, file string, sp OTLPSpan) (Trace, bool) {
 	attrs := attrMap(sp.Attributes)
+	if attrs["gen_ai.input.messages"] == nil {
+		// Instrumentations may put the current-convention messages on a
+		// gen_ai.client.inference.operation.details event instead of the span.
+		for _, e := range sp.Events {
+			if e.Name == "gen_ai.client.inference.operation.details" {
+				for k, v := range attrMap(e.Attributes) {
+					if _, ok := attrs[k]; !ok {
+						attrs[k] = v
+					}
+				}
+			}
+		}
+	}
 	c := call{id: sp.SpanID, time: time.Unix(0, int64(sp.StartTimeUnixNano)).UTC()}
 	c.model, _ = attrs["gen_ai.request.model"].(string)
 	if c.model == "" {

@@ -24,6 +24,10 @@ type PullOptions struct {
 	PageSize int
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// Settle leaves out the most recent traces (window end = now − Settle)
+	// for sources that index calls with a delay, so a trace logged just
+	// before a pull but visible only after it is not skipped for good.
+	Settle time.Duration
 }
 
 // PullResult is what a pull reports: New records stored (Invalid of them
@@ -93,7 +97,7 @@ func Pull(ctx context.Context, st *store.Store, src Source, sourceID, datasetID 
 	var windows []window
 	end := filter.To
 	if end.IsZero() {
-		end = opt.Now()
+		end = opt.Now().Add(-opt.Settle)
 	}
 	start := cur.Since
 	if !found {

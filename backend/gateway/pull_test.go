@@ -271,3 +271,22 @@ func TestPullJSONLAppendedLines(t *testing.T) {
 		t.Fatalf("third pull = %+v, %v", res3, err)
 	}
 }
+
+func TestPullSettleLeavesRecentTracesForLater(t *testing.T) {
+	ctx := context.Background()
+	fake := testutil.StartVllora(t, "")
+	fake.Add(testutil.SampleGatewayTraces("a", 20, t0, time.Minute)...) // t0 … t0+19m
+	st := openStore(t)
+	ds, _ := st.CreateDataset(ctx, "d", "")
+	src, sid := registered(t, st, gateway.Config{Name: "edge", Kind: gateway.KindVllora, URL: fake.URL})
+	opt := gateway.PullOptions{Now: clock(t0.Add(20 * time.Minute)), Settle: 10 * time.Minute}
+	res, err := gateway.Pull(ctx, st, src, sid, ds.ID, opt, nil)
+	if err != nil || res.New != 10 || !res.Since.Equal(t0.Add(10*time.Minute)) {
+		t.Fatalf("settled pull = %+v, %v", res, err)
+	}
+	opt.Now = clock(t0.Add(40 * time.Minute))
+	res, err = gateway.Pull(ctx, st, src, sid, ds.ID, opt, nil)
+	if err != nil || res.New != 10 || res.Skipped != 0 {
+		t.Fatalf("next pull = %+v, %v", res, err)
+	}
+}

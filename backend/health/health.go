@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -226,7 +228,7 @@ func check(rec *record.Record, set record.Settings, decoded *[]any) (record.Code
 			if v.Exact {
 				return record.ExceedsMaxTokens, fmt.Sprintf("the prompt has %d tokens, more than the limit of %d", v.Count, set.MaxTokens)
 			}
-			return record.ExceedsMaxTokens, fmt.Sprintf("the prompt has more than %d tokens (limit %d)", v.Count-1, set.MaxTokens)
+			return record.ExceedsMaxTokens, fmt.Sprintf("the prompt has at least %d tokens, more than the limit of %d", v.Count, set.MaxTokens)
 		}
 	}
 	rec.Hash = hashPrompt(msgs)
@@ -259,13 +261,54 @@ func contentText(v any) string {
 	return ""
 }
 
-// hashPrompt hashes the canonical JSON of the prompt messages: encoding a
-// decoded value sorts object keys and drops insignificant white space, so
-// two prompts hash alike exactly when their content is the same.
+// hashPrompt hashes a canonical encoding of the decoded prompt messages:
+// object keys sorted, no insignificant white space, strings quoted one way,
+// so two prompts hash alike exactly when their content is the same.
 func hashPrompt(msgs []any) string {
-	b, _ := json.Marshal(msgs)
+	b := canon(make([]byte, 0, 512), msgs)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
+}
+
+func canon(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case json.Number:
+		return append(b, x...)
+	case float64:
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	case string:
+		return strconv.AppendQuote(b, x)
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = canon(b, e)
+		}
+		return append(b, ']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, k)
+			b = append(b, ':')
+			b = canon(b, x[k])
+		}
+		return append(b, '}')
+	}
+	return fmt.Appendf(b, "%v", v)
 }
 
 // CanonicalHash returns the duplicate-detection hash of a messages array

@@ -17,10 +17,25 @@ const pageSize = 2000
 // record with the dataset's settings, then duplicates in id order — and
 // stores what changed, so stored codes always equal a fresh validation.
 func Revalidate(ctx context.Context, st *store.Store, datasetID int64) error {
+	return RevalidateReport(ctx, st, datasetID, nil)
+}
+
+// RevalidateReport is Revalidate reporting records done / total (for a
+// settings change on a large dataset, run as a job).
+func RevalidateReport(ctx context.Context, st *store.Store, datasetID int64, report func(done, total int64)) error {
 	ds, err := st.Dataset(ctx, datasetID)
 	if err != nil {
 		return err
 	}
+	var total int64
+	if report != nil {
+		n, err := st.CountRecords(ctx, store.RecordFilter{DatasetID: datasetID})
+		if err != nil {
+			return err
+		}
+		total = int64(n)
+	}
+	var done int64
 	dd := NewDeduper()
 	var after int64
 	for {
@@ -50,6 +65,10 @@ func Revalidate(ctx context.Context, st *store.Store, datasetID int64) error {
 			return fmt.Errorf("revalidate dataset %d: %w", datasetID, err)
 		}
 		after = page[len(page)-1].ID
+		done += int64(len(page))
+		if report != nil {
+			report(done, total)
+		}
 	}
 }
 

@@ -97,7 +97,7 @@ func bench1M(b *testing.B) (*store.Store, int64, int64) {
 func BenchmarkFirstPage1M(b *testing.B) {
 	st, ds, topic := bench1M(b)
 	ctx := context.Background()
-	yes := true
+	yes, no := true, false
 	lo, hi := 0.2, 0.3
 	low := 0.69
 	cases := []struct {
@@ -112,6 +112,7 @@ func BenchmarkFirstPage1M(b *testing.B) {
 		{"topic", store.RecordFilter{TopicID: topic}},
 		{"uncategorized", store.RecordFilter{TopicID: -1}},
 		{"generated", store.RecordFilter{Generated: &yes}},
+		{"not_generated", store.RecordFilter{Generated: &no}},
 		{"confidence=0.2-0.3", store.RecordFilter{MinConfidence: &lo, MaxConfidence: &hi}},
 		{"confidence<0.7", store.RecordFilter{MaxConfidence: &low}},
 		{"search=refund", store.RecordFilter{Search: "refund"}},

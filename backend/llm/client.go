@@ -32,7 +32,6 @@ type Client struct {
 	st    *store.Store  // optional: accounting, embedding cache, learned mode
 	mode  atomic.Value  // string: structured-output mode known to work
 	price priceCache
-	// sleep is time.Sleep with cancellation; replaced by tests never.
 }
 
 // New builds a client for cfg. st may be nil (no accounting, no embedding

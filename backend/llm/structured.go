@@ -79,14 +79,13 @@ func (c *Client) ChatJSON(ctx context.Context, req openai.ChatCompletionRequest,
 		if mode == ModeText {
 			text = extractJSON(text)
 		}
-		v, verr := validate(sch, text)
+		verr := validate(sch, text)
 		if verr != nil {
 			// Some servers accept response_format and ignore it: try the next
 			// mode for this call without concluding anything about the server.
 			lastErr = fmt.Errorf("model %q on provider %s (%s mode) did not answer with JSON matching schema %q: %w", req.Model, c.cfg.Name, mode, schema.Name, verr)
 			continue
 		}
-		_ = v
 		if err := json.Unmarshal([]byte(text), out); err != nil {
 			return resp, fmt.Errorf("decode %q answer of model %q on provider %s: %w", schema.Name, req.Model, c.cfg.Name, err)
 		}
@@ -186,17 +185,14 @@ func compileSchema(doc json.RawMessage) (*jsonschema.Schema, error) {
 	return s, nil
 }
 
-func validate(s *jsonschema.Schema, text string) (any, error) {
+func validate(s *jsonschema.Schema, text string) error {
 	v, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
 	if err != nil {
 		snip := text
 		if len(snip) > 120 {
 			snip = snip[:120] + "…"
 		}
-		return nil, fmt.Errorf("not JSON (%v): %q", err, snip)
+		return fmt.Errorf("not JSON (%v): %q", err, snip)
 	}
-	if err := s.Validate(v); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return s.Validate(v)
 }

@@ -42,7 +42,9 @@ func runTopics(ctx context.Context, st *store.Store, datasetID int64, report job
 		return fmt.Sprintf("%d topics kept", s.Leaves), nil
 	}
 	if s.Valid == 0 {
-		return "", fmt.Errorf("no valid records to discover topics from")
+		// Nothing to discover from: the node waits for valid records
+		// rather than failing the chain.
+		return "no valid records yet", nil
 	}
 	g, err := svc.Generate(ctx, datasetID, topics.GenerateOptions{Seed: autoSeed}, report)
 	if err != nil {
@@ -53,7 +55,13 @@ func runTopics(ctx context.Context, st *store.Store, datasetID int64, report job
 
 // runCategorize assigns the records that have no topic yet.
 func runCategorize(ctx context.Context, st *store.Store, datasetID int64, report jobs.Reporter) (string, error) {
-	c, err := topics.New(st).Categorize(ctx, datasetID, topics.CategorizeOptions{Mode: topics.ModeUnlabeled}, report)
+	svc := topics.New(st)
+	if s, err := svc.Stats(ctx, datasetID); err != nil {
+		return "", err
+	} else if s.Topics == 0 {
+		return "no topics yet", nil
+	}
+	c, err := svc.Categorize(ctx, datasetID, topics.CategorizeOptions{Mode: topics.ModeUnlabeled}, report)
 	if err != nil {
 		return "", err
 	}

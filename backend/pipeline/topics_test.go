@@ -173,3 +173,26 @@ func TestTopicAndCoverageRules(t *testing.T) {
 		t.Errorf("assignments %d", n)
 	}
 }
+
+// A file with no valid record runs the chain to the end without failing:
+// the topic and coverage nodes wait for valid records.
+func TestChainWithoutValidRecordsWaits(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("OPENAI_BASE_URL", "")
+	ctx := context.Background()
+	st := openStore(t)
+	d, work, err := CreateFromFile(ctx, st, "invalid", "", writeJSONL(t, `{"messages":[{"role":"user","content":"ok"}]}`, `not json`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.New(st, nil).Run(ctx, d.ID, "create_and_start", work); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := Steps(ctx, st, d.ID)
+	if s := stepByNumber(steps, StepTopics); s.Status != Waiting || !strings.Contains(s.Needs, "valid records") {
+		t.Errorf("step 2: %+v", s)
+	}
+	if s := stepByNumber(steps, StepCoverage); s.Status != Waiting {
+		t.Errorf("step 3: %+v", s)
+	}
+}

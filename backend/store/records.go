@@ -210,6 +210,33 @@ func (s *Store) Records(ctx context.Context, f RecordFilter) ([]record.Record, e
 
 // CountRecords counts the records matching f (AfterID and Limit ignored).
 func (s *Store) CountRecords(ctx context.Context, f RecordFilter) (int, error) {
+	if f.TopicID == 0 && f.Generated == nil && f.MinConfidence == nil && f.MaxConfidence == nil && FTSQuery(f.Search) == "" {
+		// only a code filter: the trigger-kept summary answers at once
+		counts, err := s.CodeCounts(ctx, f.DatasetID)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for c, k := range counts {
+			switch f.Code {
+			case "":
+				n += k
+			case "valid":
+				if c == "" {
+					n += k
+				}
+			case "invalid":
+				if c != "" {
+					n += k
+				}
+			default:
+				if c == f.Code {
+					n += k
+				}
+			}
+		}
+		return n, nil
+	}
 	w, args, err := s.where(ctx, f, true)
 	if err != nil {
 		return 0, err

@@ -132,12 +132,12 @@ const subtreeSQL = `WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL SELECT t.id F
 func (s *Store) DeleteTopic(ctx context.Context, id int64) (int, error) {
 	var cleared int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
-		res, err := t.ExecContext(ctx, `UPDATE records SET topic_id=NULL, confidence=0, method='' WHERE topic_id IN (`+subtreeSQL+`)`, id)
+		var err error
+		cleared, err = unassign(ctx, t, `topic_id IN (`+subtreeSQL+`)`, id)
 		if err != nil {
 			return err
 		}
-		cleared, _ = res.RowsAffected()
-		res, err = t.ExecContext(ctx, `DELETE FROM topics WHERE id=?`, id)
+		res, err := t.ExecContext(ctx, `DELETE FROM topics WHERE id=?`, id)
 		if err != nil {
 			return err
 		}
@@ -176,11 +176,10 @@ func (s *Store) ReplaceTopics(ctx context.Context, datasetID int64, specs []Topi
 	var cleared int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
 		if !keep {
-			res, err := t.ExecContext(ctx, `UPDATE records SET topic_id=NULL, confidence=0, method='' WHERE dataset_id=? AND topic_id IS NOT NULL`, datasetID)
-			if err != nil {
+			var err error
+			if cleared, err = unassign(ctx, t, `dataset_id=?`, datasetID); err != nil {
 				return err
 			}
-			cleared, _ = res.RowsAffected()
 		}
 		existing := map[string]int64{}
 		rows, err := t.QueryContext(ctx, `SELECT id, name FROM topics WHERE dataset_id=?`, datasetID)
@@ -240,19 +239,16 @@ func (s *Store) ReplaceTopics(ctx context.Context, datasetID int64, specs []Topi
 			if kept[id] {
 				continue
 			}
-			res, err := t.ExecContext(ctx, `UPDATE records SET topic_id=NULL, confidence=0, method='' WHERE topic_id=?`, id)
+			n, err := unassign(ctx, t, `topic_id=?`, id)
 			if err != nil {
 				return err
 			}
-			n, _ := res.RowsAffected()
 			cleared += n
 		}
-		res, err := t.ExecContext(ctx, `UPDATE records SET topic_id=NULL, confidence=0, method='' WHERE dataset_id=?
-			AND topic_id IN (SELECT DISTINCT parent_id FROM topics WHERE dataset_id=? AND parent_id IS NOT NULL)`, datasetID, datasetID)
+		n, err := unassign(ctx, t, `dataset_id=?1 AND topic_id IN (SELECT DISTINCT parent_id FROM topics WHERE dataset_id=?1 AND parent_id IS NOT NULL)`, datasetID)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
 		cleared += n
 		for _, id := range existing {
 			if !kept[id] {
@@ -307,12 +303,13 @@ func (s *Store) AssignmentCount(ctx context.Context, datasetID int64) (int, erro
 // ClearAssignments makes every record of a dataset uncategorized and returns
 // how many were categorized.
 func (s *Store) ClearAssignments(ctx context.Context, datasetID int64) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE records SET topic_id=NULL, confidence=0, method='' WHERE dataset_id=? AND topic_id IS NOT NULL`, datasetID)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var n int64
+	err := s.tx(ctx, func(t *sql.Tx) error {
+		var err error
+		n, err = unassign(ctx, t, `dataset_id=?`, datasetID)
+		return err
+	})
+	return int(n), err
 }
 
 // Prompt is the slice of a valid record that categorization reads.
@@ -420,4 +417,25 @@ func (s *Store) MissingRecords(ctx context.Context, datasetID int64, ids []int64
 		}
 	}
 	return missing, nil
+}
+
+// unassign makes the categorized records matching cond uncategorized, a few
+// thousand rows per statement: SQLite rewrites whole rows on update and
+// keeps each statement's undo journal in memory (temp_store=MEMORY), so one
+// statement over a large dataset would hold hundreds of megabytes.
+func unassign(ctx context.Context, t *sql.Tx, cond string, args ...any) (int64, error) {
+	q := `UPDATE records SET topic_id=NULL, confidence=0, method='' WHERE id IN
+		(SELECT id FROM records WHERE topic_id IS NOT NULL AND ` + cond + ` LIMIT 2000)`
+	var total int64
+	for {
+		res, err := t.ExecContext(ctx, q, args...)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n == 0 {
+			return total, nil
+		}
+	}
 }

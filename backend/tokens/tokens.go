@@ -78,17 +78,51 @@ func Exceeds(parts []string, overhead, limit int) (Verdict, error) {
 		return Verdict{}, err
 	}
 	n := overhead
+	exact := true
 	for _, p := range parts {
 		for len(p) > 0 {
 			c := cut(p, chunkSize)
-			n += len(e.EncodeOrdinary(p[:c]))
+			for _, seg := range splitLongRuns(p[:c]) {
+				if len(seg) == longRun {
+					exact = false
+				}
+				n += len(e.EncodeOrdinary(seg))
+			}
 			p = p[c:]
 			if n > limit {
 				return Verdict{Over: true, Count: n}, nil
 			}
 		}
 	}
-	return Verdict{Count: n, Exact: true}, nil
+	return Verdict{Count: n, Exact: exact}, nil
+}
+
+// longRun bounds a run of letters given to the tokenizer at once. The BPE
+// merge of one pre-split piece is quadratic in its length, so a 100 KB
+// word ("aaaa…", a pasted blob) would take minutes; such runs are counted
+// per longRun-byte slice, which can differ from the true count by a token
+// or so per slice and only for such text.
+const longRun = 256
+
+// splitLongRuns cuts s so that no part holds a run of more than longRun
+// bytes without an ASCII space, digit or punctuation (cuts fall on rune
+// boundaries).
+func splitLongRuns(s string) []string {
+	var out []string
+	start, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b < 0x80 && !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
+			run = 0
+			continue
+		}
+		if run >= longRun && (b < 0x80 || b >= 0xC0) { // not a continuation byte
+			out = append(out, s[start:i])
+			start, run = i, 0
+		}
+		run++
+	}
+	return append(out, s[start:])
 }
 
 const chunkSize = 8 << 10

@@ -19,8 +19,9 @@ type discoverOptions struct {
 	seed   int64 // all randomness derives from it
 	sample int   // documents used to choose k (default 2000)
 	maxK   int   // largest fine k tried (default 40)
-
-	dropped map[int32]bool // set by discover: terms found unspecific
+	// terms, when the vectors are embeddings, are the same documents'
+	// TF-IDF vectors: shared words help decide which clusters form a topic.
+	terms *sparseSpace
 }
 
 type discovery struct {
@@ -29,7 +30,7 @@ type discovery struct {
 	k          int
 	fineK      int
 	silhouette float64 // centroid-level silhouette of the chosen grouping (fine level if not grouped)
-	dropped    map[int32]bool
+	dropped    map[int32]bool // terms found unspecific and left out (sparse vectors)
 	fineAssign []int // fine cluster of each document (nil when not grouped)
 	fineGroup  []int // topic of each fine cluster
 	space      space // the (possibly filtered) vectors the assignment refers to
@@ -37,14 +38,12 @@ type discovery struct {
 
 // discover clusters the documents of sp into topics.
 func discover(ctx context.Context, sp space, opt discoverOptions, progress func(string)) (discovery, error) {
-	d, err := discoverIn(ctx, &sp, &opt, progress)
-	d.dropped, d.space = opt.dropped, sp
-	return d, err
-}
-
-func discoverIn(ctx context.Context, spp *space, optp *discoverOptions, progress func(string)) (discovery, error) {
-	sp, opt := *spp, *optp
-	defer func() { *spp, *optp = sp, opt }()
+	var dropped map[int32]bool
+	// result records which vectors (possibly filtered) the result refers to.
+	result := func(d discovery) (discovery, error) {
+		d.dropped, d.space = dropped, sp
+		return d, nil
+	}
 	n := sp.len()
 	if opt.sample <= 0 {
 		opt.sample = 2000
@@ -53,10 +52,10 @@ func discoverIn(ctx context.Context, spp *space, optp *discoverOptions, progress
 		opt.maxK = 40
 	}
 	if n == 0 {
-		return discovery{}, nil
+		return result(discovery{})
 	}
 	if n < 4 || opt.k == 1 {
-		return discovery{assign: make([]int, n), cents: [][]float32{centroid(sp, nil)}, k: 1, fineK: 1}, nil
+		return result(discovery{assign: make([]int, n), cents: [][]float32{centroid(sp, nil)}, k: 1, fineK: 1})
 	}
 	rng := rand.New(rand.NewSource(opt.seed))
 	// Fine level: k by silhouette on a sample, then k-means on everything.
@@ -92,10 +91,9 @@ func discoverIn(ctx context.Context, spp *space, optp *discoverOptions, progress
 	// "thanks in advance") say nothing about topic but blur the distances
 	// between topics: drop them and cluster again on what remains.
 	if ss, ok := sp.(*sparseSpace); ok && fineK >= 4 {
-		dropped := unspecificTerms(ss, fine.assign, fineK, 0.85)
+		dropped = unspecificTerms(ss, fine.assign, fineK, 0.85)
 		if len(dropped) > 0 {
 			sp = ss.without(dropped)
-			opt.dropped = dropped
 			fine, err = kmeans(ctx, sp, fineK, 3, rand.New(rand.NewSource(opt.seed^0x5eed)))
 			if err != nil {
 				return discovery{}, err
@@ -103,19 +101,36 @@ func discoverIn(ctx context.Context, spp *space, optp *discoverOptions, progress
 		}
 	}
 	if opt.k == fineK || (opt.k == 0 && fineK <= 3) {
-		return discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: best}, nil
+		return result(discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: best})
 	}
 	if opt.k > fineK {
 		c, err := kmeans(ctx, sp, opt.k, 3, rand.New(rand.NewSource(opt.seed^0x1234)))
-		return discovery{assign: c.assign, cents: c.cents, k: c.k, fineK: fineK, silhouette: best}, err
+		if err != nil {
+			return discovery{}, err
+		}
+		return result(discovery{assign: c.assign, cents: c.cents, k: c.k, fineK: fineK, silhouette: best})
 	}
 	// Topic level: group the fine clusters. Sparse clusters are compared by
 	// the set of words that are common inside each (a family of phrasings
 	// shares many such words, its slot values; two unrelated phrasings share
-	// a homonym at most), dense ones by their centroids.
-	cs := &denseSpace{docs: fine.cents}
+	// a homonym at most); embedding clusters by their centred centroids and
+	// those shared words together.
+	cs := &denseSpace{docs: centered(fine.cents)}
 	if ss, ok := sp.(*sparseSpace); ok {
 		cs = &denseSpace{docs: termSets(ss, fine.assign, fineK, 0.05)}
+	} else if opt.terms != nil && fineK >= 4 {
+		// Embedding clusters: average the centred-centroid cosine with the
+		// shared-words cosine (concatenating the two unit vectors, each
+		// scaled by 1/√2, averages the cosines).
+		words := opt.terms.without(unspecificTerms(opt.terms, fine.assign, fineK, 0.85))
+		ts := termSets(words, fine.assign, fineK, 0.05)
+		for c := range cs.docs {
+			v := append(append([]float32(nil), cs.docs[c]...), ts[c]...)
+			for i := range v {
+				v[i] *= math.Sqrt2 / 2
+			}
+			cs.docs[c] = v
+		}
 	}
 	csim := simMatrix(cs)
 	var groups clustering
@@ -136,7 +151,7 @@ func discoverIn(ctx context.Context, spp *space, optp *discoverOptions, progress
 	// Without real structure among the centroids (silhouette near 0), the
 	// fine clusters are the topics.
 	if opt.k == 0 && groupSil < 0.05 {
-		return discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: best}, nil
+		return result(discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: best})
 	}
 	assign := make([]int, n)
 	for i, f := range fine.assign {
@@ -178,8 +193,8 @@ func discoverIn(ctx context.Context, spp *space, optp *discoverOptions, progress
 			break
 		}
 	}
-	return discovery{assign: assign, cents: cents, k: len(cents), fineK: fineK, silhouette: groupSil,
-		fineAssign: fine.assign, fineGroup: groups.assign}, nil
+	return result(discovery{assign: assign, cents: cents, k: len(cents), fineK: fineK, silhouette: groupSil,
+		fineAssign: fine.assign, fineGroup: groups.assign})
 }
 
 func isZero(v []float32) bool {
@@ -328,6 +343,30 @@ func termSets(sp *sparseSpace, assign []int, k int, share float64) [][]float32 {
 			}
 		}
 		normalize(out[c])
+	}
+	return out
+}
+
+// centered subtracts the mean of the centroids and re-normalizes them.
+// Embedding models put every text in a narrow cone, so raw centroid cosines
+// are all high; centred ones show which clusters really lean together.
+func centered(cents [][]float32) [][]float32 {
+	if len(cents) == 0 {
+		return nil
+	}
+	mean := make([]float32, len(cents[0]))
+	for _, c := range cents {
+		for i, v := range c {
+			mean[i] += v / float32(len(cents))
+		}
+	}
+	out := make([][]float32, len(cents))
+	for k, c := range cents {
+		out[k] = make([]float32, len(c))
+		for i, v := range c {
+			out[k][i] = v - mean[i]
+		}
+		normalize(out[k])
 	}
 	return out
 }

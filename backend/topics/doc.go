@@ -14,8 +14,12 @@
 //	svc.Categorize(ctx, ds, CategorizeOptions{Mode, Offline}, report) (CategorizeResult, error)
 //	svc.Stats(ctx, ds) (Stats, error)                // topics, leaves, categorized, low confidence
 //
-//	Tree editor:  Tree, AddTopic, RenameTopic, MoveTopic, DeleteTopic,
-//	              EditTopic (description+keywords), SetTarget
+//	Tree editor:  Tree(ctx, ds) ([]Node, error),
+//	              AddTopic(ctx, ds, parentID, name, description, keywords) (record.Topic, cleared int, error),
+//	              RenameTopic(ctx, id, name), MoveTopic(ctx, id, newParentID) (cleared int, error),
+//	              DeleteTopic(ctx, id) (cleared int, error),
+//	              EditTopic(ctx, id, description, keywords), SetTarget(ctx, id, percent)
+//	              ("cleared": assignments lost because a leaf became a parent or went away)
 //	Templates:    Templates() []Template, ApplyTemplate(ctx, ds, key, keep)
 //	JSON:         Export(ctx, ds) (Hierarchy, error), ExportJSON(ctx, ds, w),
 //	              ParseHierarchy(r) (Hierarchy, error), Import(ctx, ds, h, keep)
@@ -23,5 +27,9 @@
 //	              Confirm(ctx, ds, recordIDs), Move(ctx, ds, recordIDs, topicID)
 //
 // Topic names are snake_case and unique per dataset; Slug turns free text
-// into such a name. Records are assigned to leaves only.
+// into such a name. Records are assigned to leaves only. Mode "all" leaves
+// records a person assigned (method manual) alone.
+//
+// Discovery works in two levels (see discover.go): fine clusters of
+// phrasings, then topics grouping the phrasings that share their words.
 package topics

@@ -92,7 +92,7 @@ func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOpt
 		}
 	}
 	report(progress, 0, 1, "clustering")
-	d, err := discover(ctx, sp, discoverOptions{k: opt.K, seed: opt.Seed}, func(msg string) { report(progress, 0, 1, msg) })
+	d, err := discover(ctx, sp, discoverOptions{k: opt.K, seed: opt.Seed, terms: sparse}, func(msg string) { report(progress, 0, 1, msg) })
 	if err != nil {
 		return res, fmt.Errorf("cluster %d prompts: %w", len(c.texts), err)
 	}

@@ -5,6 +5,11 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, fakes, openApp, unique } from './harness.mjs';
 
+// E2E_SCREENSHOTS=dir keeps screenshots of the journey for a human look.
+const shot = async (page, name) => {
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/gateway-${name}.png`, fullPage: true });
+};
+
 let app;
 before(async () => {
   app = await openApp();
@@ -22,8 +27,7 @@ test('create a dataset from the fake Langfuse source through the UI', async () =
 
   await page.getByTestId('new-dataset').click();
   await page.getByTestId('tab-gateway').click();
-  const tab = page.getByTestId('gateway-tab');
-  await tab.waitFor();
+  await page.locator('[data-testid="gateway-tab"][data-loaded="true"]').waitFor();
 
   // Connect the source (the form opens by itself when there is none yet).
   if (!(await page.getByTestId('sources-settings').isVisible())) await page.getByTestId('gw-manage').click();
@@ -56,6 +60,7 @@ test('create a dataset from the fake Langfuse source through the UI', async () =
 
   // Select five traces by hand, name and objective, Create & Start.
   for (let i = 0; i < 5; i++) await rows.nth(i).getByTestId('gw-row-check').check();
+  await shot(page, 'preview');
   assert.ok(await page.getByTestId('gw-mode-selected').isChecked());
   await page.getByTestId('gw-name').fill(name);
   await page.getByTestId('gw-objective').fill('Answer order questions with the lookup tool');
@@ -77,5 +82,6 @@ test('create a dataset from the fake Langfuse source through the UI', async () =
   const pulled = page.getByTestId('pull-result');
   await pulled.waitFor({ timeout: 60_000 });
   assert.equal((await pulled.textContent()).trim(), '0 new, 0 skipped, 0 invalid');
+  await shot(page, 'canvas');
   assert.deepEqual(app.errors, []);
 });

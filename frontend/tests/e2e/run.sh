@@ -15,9 +15,16 @@ port=${TRACETUNE_E2E_PORT:-34115}
 export TRACETUNE_URL="http://localhost:$port"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
 pids=()
+# kill_tree ends a process and all its descendants (wails dev starts vite,
+# which starts esbuild; none of them may outlive the run).
+kill_tree() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill "$1" 2>/dev/null || true
+}
 cleanup() {
   touch "$work/stop"
-  for p in "${pids[@]}"; do kill -- -"$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill_tree "$p"; done
   for p in $(our_app); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }

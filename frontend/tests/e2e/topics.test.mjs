@@ -76,12 +76,13 @@ async function chart(page) {
     Object.fromEntries(gs.map((g) => [g.getAttribute('data-topic'), [Number(g.getAttribute('data-current')), Number(g.getAttribute('data-target'))]])));
 }
 
+/** Polls from node (not inside the page) until the dataset has no running job. */
 async function waitJobsDone(page, id) {
-  await page.waitForFunction(
-    async (ds) => (await window.go.app.Jobs.Active(ds)).length === 0,
-    id,
-    { timeout: 120_000, polling: 300 },
-  );
+  const end = Date.now() + 120_000;
+  while ((await call(page, 'Jobs.Active', id)).length > 0) {
+    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
+    await page.waitForTimeout(200);
+  }
 }
 
 test('the chain runs to Coverage; edit a topic, set a target, recategorize; the chart follows', async (t) => {
@@ -189,13 +190,20 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   // Recategorize all (confirmed): the uncategorized records find topics and
   // the chart's shares change.
   await page.getByTestId('step-node-2').click();
+  // Remember the job id the panel gets, to report the job if it goes wrong.
+  await page.evaluate(() => {
+    const orig = window.go.app.Topics.Categorize;
+    window.go.app.Topics.Categorize = async (...a) => (window.__categorizeJob = await orig(...a));
+  });
   await page.getByTestId('recategorize-all').click();
   await page.getByTestId('confirm').click();
   // The notice appears once the job is registered; then wait for it to end.
   await page.getByTestId('step2-notice').getByText('Categorization started.').waitFor();
   await waitJobsDone(page, id);
   const recat = await call(page, 'Topics.Coverage', id);
-  assert.ok(recat.uncategorized < afterDelete.uncategorized, `recategorize left ${recat.uncategorized} uncategorized`);
+  const job = await call(page, 'Jobs.Status', await page.evaluate(() => window.__categorizeJob));
+  assert.equal(job.state, 'done', `categorize job: ${JSON.stringify(job)}`);
+  assert.ok(recat.uncategorized < afterDelete.uncategorized, `recategorize left ${recat.uncategorized} uncategorized; job ${JSON.stringify(job)}`);
   assert.equal(recat.topics.reduce((a, s) => a + s.count, 0), recat.categorized);
   await page.getByTestId('step-node-3').click();
   await page.getByTestId('coverage-chart').waitFor();
@@ -225,6 +233,9 @@ test('regenerate names what it clears; template, low confidence, export and impo
   await page.getByTestId('step-node-2').click();
   await page.getByTestId('topic-tree').waitFor();
 
+  // Offline, so the figures below do not depend on a provider another test
+  // may have configured in the shared data directory.
+  await page.getByTestId('offline').check();
   // Regenerate with k = 5: the warning names the 300 assignments it clears.
   await page.getByTestId('gen-k').fill('5');
   await page.getByTestId('gen-topics').click();
