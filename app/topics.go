@@ -109,7 +109,8 @@ func (s *Topics) Generate(datasetID int64, k int, offline bool) (int64, error) {
 
 // Categorize assigns records to leaf topics in the background: mode
 // "unlabeled" touches only records without a topic, "all" recategorizes
-// every valid record (manual choices included). It returns the job id.
+// every valid record except those a person confirmed or moved (method
+// manual), which keep their topic. It returns the job id.
 func (s *Topics) Categorize(datasetID int64, mode string, offline bool) (int64, error) {
 	m := topics.Mode(mode)
 	if m != topics.ModeUnlabeled && m != topics.ModeAll {

@@ -74,21 +74,7 @@ func Compute(ctx context.Context, st *store.Store, datasetID int64) (Report, err
 	if err != nil {
 		return Report{}, fmt.Errorf("coverage of dataset %d: counts: %w", datasetID, err)
 	}
-	return build(leaves(ts), c), nil
-}
-
-func leaves(ts []record.Topic) []record.Topic {
-	parent := map[int64]bool{}
-	for _, t := range ts {
-		parent[t.ParentID] = true
-	}
-	var out []record.Topic
-	for _, t := range ts {
-		if !parent[t.ID] {
-			out = append(out, t)
-		}
-	}
-	return out
+	return build(record.Leaves(ts), c), nil
 }
 
 // build computes the report from leaf topics and counts. Records assigned to
@@ -191,7 +177,7 @@ func SetTarget(ctx context.Context, st *store.Store, topicID int64, percent floa
 		return err
 	}
 	sum := percent
-	for _, x := range leaves(ts) {
+	for _, x := range record.Leaves(ts) {
 		if x.ID != topicID {
 			sum += x.Target
 		}

@@ -14,16 +14,6 @@ import (
 	"tracetune/backend/testutil"
 )
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // registered stores a source row (keys are passed in the config directly).
 func registered(t *testing.T, st *store.Store, c gateway.Config) (gateway.Source, int64) {
 	t.Helper()
@@ -67,7 +57,7 @@ func TestPullCreateThenNewTracesOnly(t *testing.T) {
 			fake, good, _ := hs.start(t)
 			first := testutil.SampleGatewayTraces("a", 40, t0, time.Minute)
 			fake.Add(first...)
-			st := openStore(t)
+			st := testutil.OpenStore(t)
 			ds, err := st.CreateDataset(ctx, "support", "answer support tickets")
 			if err != nil {
 				t.Fatal(err)
@@ -148,7 +138,7 @@ func TestPullResumesAfterMidPullFailure(t *testing.T) {
 			fake, good, _ := hs.start(t)
 			all := testutil.SampleGatewayTraces("a", 30, t0, time.Minute)
 			fake.Add(all...)
-			st := openStore(t)
+			st := testutil.OpenStore(t)
 			ds, _ := st.CreateDataset(ctx, "d", "")
 			src, sid := registered(t, st, good)
 
@@ -188,7 +178,7 @@ func TestPullStopKeepsPages(t *testing.T) {
 	defer cancel()
 	fake := testutil.StartLangfuse(t, lfPublic, lfSecret)
 	fake.Add(testutil.SampleGatewayTraces("a", 30, t0, time.Minute)...)
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds, _ := st.CreateDataset(ctx, "d", "")
 	src, sid := registered(t, st, gateway.Config{Name: "prod", Kind: gateway.KindLangfuse, URL: fake.URL, PublicKey: lfPublic, SecretKey: lfSecret})
 	pages := 0
@@ -213,7 +203,7 @@ func TestPullSelectedIDsAndSince(t *testing.T) {
 	ctx := context.Background()
 	fake := testutil.StartLiteLLM(t, litellmKey)
 	fake.Add(testutil.SampleGatewayTraces("a", 20, t0, time.Minute)...)
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds, _ := st.CreateDataset(ctx, "d", "")
 	src, sid := registered(t, st, gateway.Config{Name: "proxy", Kind: gateway.KindLiteLLM, URL: fake.URL, Key: litellmKey})
 
@@ -249,7 +239,7 @@ func TestPullJSONLAppendedLines(t *testing.T) {
 	}
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(path, old, old)
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds, _ := st.CreateDataset(ctx, "d", "")
 	src, sid := registered(t, st, gateway.Config{Name: "dump", Kind: gateway.KindJSONL, URL: path})
 	now := time.Now()
@@ -276,7 +266,7 @@ func TestPullSettleLeavesRecentTracesForLater(t *testing.T) {
 	ctx := context.Background()
 	fake := testutil.StartVllora(t, "")
 	fake.Add(testutil.SampleGatewayTraces("a", 20, t0, time.Minute)...) // t0 … t0+19m
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds, _ := st.CreateDataset(ctx, "d", "")
 	src, sid := registered(t, st, gateway.Config{Name: "edge", Kind: gateway.KindVllora, URL: fake.URL})
 	opt := gateway.PullOptions{Now: clock(t0.Add(20 * time.Minute)), Settle: 10 * time.Minute}

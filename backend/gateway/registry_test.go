@@ -10,11 +10,12 @@ import (
 	"tracetune/backend/gateway"
 	"tracetune/backend/secrets"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
 func TestSaveLoadRemoveKeepsKeysOutOfTheDatabase(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	sec := secrets.Open(secrets.Options{ForceFile: true, Dir: t.TempDir()})
 	c := gateway.Config{Name: "prod", Kind: gateway.KindLangfuse, URL: "https://cloud.langfuse.com/", PublicKey: "pk-lf-AAAA", SecretKey: "sk-lf-BBBB"}
 	saved, err := gateway.Save(ctx, st, sec, c, false)

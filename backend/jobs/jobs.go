@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"sync"
 	"time"
 
@@ -53,9 +54,15 @@ type Runner struct {
 	// How often progress is pushed to notify and written to the store.
 	EmitEvery, PersistEvery time.Duration
 
-	mu      sync.Mutex
-	running map[int64]*job
+	mu       sync.Mutex
+	running  map[int64]*job
+	finished map[int64]*job // the most recent ended jobs, for Wait and Status
+	order    []int64        // finished ids, oldest first
 }
+
+// keepFinished bounds how many ended jobs stay in memory with their typed
+// results; older ones are read back from the store.
+const keepFinished = 256
 
 type job struct {
 	cancel  context.CancelFunc
@@ -72,7 +79,8 @@ func New(st *store.Store, notify func(Progress)) *Runner {
 	if notify == nil {
 		notify = func(Progress) {}
 	}
-	return &Runner{st: st, notify: notify, EmitEvery: 150 * time.Millisecond, PersistEvery: time.Second, running: map[int64]*job{}}
+	return &Runner{st: st, notify: notify, EmitEvery: 150 * time.Millisecond, PersistEvery: time.Second,
+		running: map[int64]*job{}, finished: map[int64]*job{}}
 }
 
 // Start runs work in the background and returns its job id at once.
@@ -196,13 +204,34 @@ func (r *Runner) run(ctx context.Context, j *job, work Work) {
 			res = string(b)
 		}
 	}
-	bg := context.Background()
-	_ = r.st.UpdateJobProgress(bg, p.JobID, p.Done, p.Total, p.Message)
-	_ = r.st.FinishJob(bg, p.JobID, p.State, p.Error, res)
+	r.recordEnd(p, res)
 	r.mu.Lock()
 	delete(r.running, p.JobID)
+	r.finished[p.JobID] = j
+	r.order = append(r.order, p.JobID)
+	if len(r.order) > keepFinished {
+		delete(r.finished, r.order[0])
+		r.order = r.order[1:]
+	}
 	r.mu.Unlock()
 	r.notify(p)
+}
+
+// recordEnd writes a job's final state. The database may be busy with
+// another writer, so it tries a few times: a finished job must never stay
+// "running" in the store.
+func (r *Runner) recordEnd(p Progress, result string) {
+	bg := context.Background()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = r.st.UpdateJobProgress(bg, p.JobID, p.Done, p.Total, p.Message); err == nil {
+			if err = r.st.FinishJob(bg, p.JobID, p.State, p.Error, result); err == nil {
+				return
+			}
+		}
+		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
+	}
+	log.Printf("job %d (%s): could not record its end (%s): %v", p.JobID, p.Kind, p.State, err)
 }
 
 // safeRun turns a panic in work into an error so one bad job cannot take
@@ -231,11 +260,19 @@ func (r *Runner) Stop(id int64) error {
 	return nil
 }
 
+// lookup finds a running or recently finished job of this runner.
+func (r *Runner) lookup(id int64) *job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j := r.running[id]; j != nil {
+		return j
+	}
+	return r.finished[id]
+}
+
 // Wait blocks until a job started by this runner finishes.
 func (r *Runner) Wait(id int64) Progress {
-	r.mu.Lock()
-	j := r.running[id]
-	r.mu.Unlock()
+	j := r.lookup(id)
 	if j == nil {
 		return r.Status(id)
 	}
@@ -243,12 +280,10 @@ func (r *Runner) Wait(id int64) Progress {
 	return j.snapshot()
 }
 
-// Status returns a job's progress, live if it runs, else from the store.
+// Status returns a job's progress, live if it runs or ended recently, else
+// from the store.
 func (r *Runner) Status(id int64) Progress {
-	r.mu.Lock()
-	j := r.running[id]
-	r.mu.Unlock()
-	if j != nil {
+	if j := r.lookup(id); j != nil {
 		return j.snapshot()
 	}
 	row, err := r.st.Job(context.Background(), id)

@@ -3,26 +3,15 @@ package jobs
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func TestRunRecordsProgressAndResult(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	var mu sync.Mutex
 	var seen []Progress
 	r := New(st, func(p Progress) { mu.Lock(); seen = append(seen, p); mu.Unlock() })
@@ -54,7 +43,7 @@ func TestRunRecordsProgressAndResult(t *testing.T) {
 }
 
 func TestStopCancelsAndKeepsState(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	r := New(st, nil)
 	started := make(chan struct{})
 	id, err := r.Start(0, "slow", func(ctx context.Context, report Reporter) (any, error) {
@@ -87,7 +76,7 @@ func TestStopCancelsAndKeepsState(t *testing.T) {
 }
 
 func TestFailureAndPanicBecomeErrors(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	r := New(st, nil)
 	_, err := r.Run(context.Background(), 0, "bad", func(ctx context.Context, report Reporter) (any, error) {
 		return nil, errors.New("line 7: broken")
@@ -106,7 +95,7 @@ func TestFailureAndPanicBecomeErrors(t *testing.T) {
 }
 
 func TestRateAndETA(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	r := New(st, nil)
 	r.EmitEvery = 0
 	var last Progress
@@ -121,5 +110,28 @@ func TestRateAndETA(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A job that ends before Wait is called must still give its typed result,
+// not the JSON copy read back from the store.
+func TestWaitAfterTheJobEndedKeepsTypedResult(t *testing.T) {
+	type counts struct{ New, Skipped int }
+	r := New(testutil.OpenStore(t), nil)
+	id, err := r.Start(0, "fast", func(ctx context.Context, report Reporter) (any, error) {
+		return counts{New: 5}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(r.Active(0)) > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	p := r.Wait(id)
+	if c, ok := p.Result.(counts); !ok || c.New != 5 {
+		t.Fatalf("result = %#v (%T)", p.Result, p.Result)
+	}
+	if c, ok := r.Status(id).Result.(counts); !ok || c.New != 5 {
+		t.Fatalf("status result = %#v", r.Status(id).Result)
 	}
 }

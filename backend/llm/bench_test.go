@@ -16,7 +16,7 @@ import (
 // concurrency 16 must finish within 110% of 500/16 × 200 ms = 6.25 s.
 // Run: go test ./backend/llm -run '^$' -bench Chat500 -benchtime 1x
 func BenchmarkChat500Latency200msConcurrency16(b *testing.B) {
-	st := openStore(b)
+	st := testutil.OpenStore(b)
 	f := testutil.StartOpenAI(b)
 	f.SetLatency(200 * time.Millisecond)
 	c := New(Config{Name: "bench", BaseURL: f.URL, Concurrency: 16}, st)
@@ -44,7 +44,7 @@ func BenchmarkChat500Latency200msConcurrency16(b *testing.B) {
 // BenchmarkEmbedCached measures a fully cached embedding re-run (no HTTP).
 func BenchmarkEmbedCached(b *testing.B) {
 	Logger = slog.New(slog.DiscardHandler)
-	st := openStore(b)
+	st := testutil.OpenStore(b)
 	f := testutil.StartOpenAI(b)
 	c := New(Config{Name: "bench", BaseURL: f.URL}, st)
 	texts := make([]string, 5000)

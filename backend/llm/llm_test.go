@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,16 +14,6 @@ import (
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
 )
-
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 func fastConfig(f *testutil.OpenAI) Config {
 	return Config{Name: "fake", Kind: KindOther, BaseURL: f.URL, Concurrency: 4, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, Timeout: 5 * time.Second}
@@ -143,7 +132,7 @@ func TestCancelStopsWithinOneSecond(t *testing.T) {
 }
 
 func TestChatAllKeepsCompletedResults(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	f := testutil.StartOpenAI(t)
 	c := New(fastConfig(f), st)
 	f.Fail("chat", testutil.Failure{Status: 401, Message: "bad key"}) // not retryable
@@ -183,7 +172,7 @@ func TestChatAllKeepsCompletedResults(t *testing.T) {
 }
 
 func TestEmbeddingsCachedAndPartialFailureKept(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	f := testutil.StartOpenAI(t)
 	cfg := fastConfig(f)
 	cfg.EmbedBatch = 100
@@ -272,7 +261,7 @@ type topicsOut struct {
 }
 
 func TestStructuredOutputFallbacks(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	f := testutil.StartOpenAI(t)
 	m := &Manager{Store: st, Secrets: testSecrets(t)}
@@ -439,7 +428,7 @@ func TestRPMLimit(t *testing.T) {
 }
 
 func TestCostAndPrices(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ps, err := st.Prices(ctx)
 	if err != nil || len(ps) < 10 {

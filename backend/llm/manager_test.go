@@ -18,7 +18,7 @@ func TestManagerProvidersAndRoles(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("OPENAI_BASE_URL", "")
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	m := &Manager{Store: st, Secrets: testSecrets(t)}
 
 	if _, _, err := m.ForRole(ctx, RoleJudge); !errors.Is(err, ErrNoProvider) {
@@ -99,7 +99,7 @@ func TestEnvironmentProvider(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-env-key-0987654321")
 	t.Setenv("OPENAI_BASE_URL", f.URL)
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	m := &Manager{Store: st, Secrets: testSecrets(t)}
 	list, err := m.List(ctx)
 	if err != nil || len(list) != 1 || !list[0].FromEnv || list[0].Name != EnvProviderName || !list[0].HasKey {

@@ -10,17 +10,8 @@ import (
 
 	"tracetune/backend/jobs"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
-
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 func writeJSONL(t *testing.T, lines ...string) string {
 	t.Helper()
@@ -35,7 +26,7 @@ func stepByNumber(steps []Step, n int) Step { return steps[n-1] }
 
 func TestExtractRuleFollowsInvalidShare(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	d, err := st.CreateDataset(ctx, "empty", "")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +87,7 @@ func repeatDistinct(line string, n int) []string {
 
 func TestChainMarksStepsAndStopsAtFailure(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	saved := autoSteps
 	t.Cleanup(func() { autoSteps = saved })
 	autoSteps = nil

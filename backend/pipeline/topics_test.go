@@ -14,6 +14,7 @@ import (
 	"tracetune/backend/jobs"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 	"tracetune/backend/topics"
 )
 
@@ -50,7 +51,7 @@ func TestCreateAndStartRunsTopicsCategorizeCoverage(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("OPENAI_BASE_URL", "")
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	d, work, err := CreateFromFile(ctx, st, "auto", "", tracegenFile(t, 1500, 3))
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestCreateAndStartRunsTopicsCategorizeCoverage(t *testing.T) {
 
 func TestTopicAndCoverageRules(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	lines := make([]string, 0, 20)
 	for i := 0; i < 20; i++ {
 		lines = append(lines, fmt.Sprintf(`{"messages":[{"role":"user","content":"question number %d about something"}]}`, i))
@@ -180,7 +181,7 @@ func TestChainWithoutValidRecordsWaits(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("OPENAI_BASE_URL", "")
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	d, work, err := CreateFromFile(ctx, st, "invalid", "", writeJSONL(t, `{"messages":[{"role":"user","content":"ok"}]}`, `not json`))
 	if err != nil {
 		t.Fatal(err)

@@ -139,7 +139,8 @@ type FunctionCall struct {
 // text parts of a content array joined by newlines.
 func (m Message) Text() string { return ContentText(m.Content) }
 
-// ContentText flattens a content value (string or array of parts) to text.
+// ContentText flattens a content value (string or array of parts) to text;
+// parts without text (images, audio, files) are left out.
 func ContentText(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return ""
@@ -149,16 +150,18 @@ func ContentText(raw json.RawMessage) string {
 		return s
 	}
 	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
+		Text *string `json:"text"`
 	}
 	if json.Unmarshal(raw, &parts) == nil {
 		var b strings.Builder
-		for i, p := range parts {
-			if i > 0 {
+		for _, p := range parts {
+			if p.Text == nil { // an image, audio or file part: no text
+				continue
+			}
+			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}
-			b.WriteString(p.Text)
+			b.WriteString(*p.Text)
 		}
 		return b.String()
 	}
@@ -186,4 +189,20 @@ type Topic struct {
 	Keywords    []string `json:"keywords"`
 	Target      float64  `json:"target"` // desired share in percent; 0 = uniform
 	Position    int      `json:"position"`
+}
+
+// Leaves returns the topics that have no children, keeping their order.
+// Records are assigned to leaves only.
+func Leaves(ts []Topic) []Topic {
+	parent := map[int64]bool{}
+	for _, t := range ts {
+		parent[t.ParentID] = true
+	}
+	var out []Topic
+	for _, t := range ts {
+		if !parent[t.ID] {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -26,6 +26,7 @@ const insertRows = 64
 // to a record (a duplicate's original) before it is written.
 type RecordTx struct {
 	ctx       context.Context
+	conn      *sql.Conn
 	t         *sql.Tx
 	datasetID int64
 	nextID    int64
@@ -39,13 +40,26 @@ type RecordTx struct {
 
 // BeginRecords starts a record transaction on a dataset.
 func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, error) {
-	t, err := s.db.BeginTx(ctx, nil)
+	// A connection of its own, with a small page cache while it writes:
+	// inserts touch only the right edge of each B-tree, and a 1M-record
+	// import must stay within its memory budget. Release restores it.
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
-	rt := &RecordTx{ctx: ctx, t: t, datasetID: datasetID, ts: now()}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKB)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
+	}
+	t, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		releaseConn(conn)
+		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
+	}
+	rt := &RecordTx{ctx: ctx, conn: conn, t: t, datasetID: datasetID, ts: now()}
 	fail := func(err error) (*RecordTx, error) {
 		t.Rollback()
+		releaseConn(conn)
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
 	res, err := t.ExecContext(ctx, `UPDATE datasets SET last_activity = ? WHERE id = ?`, rt.ts, datasetID)
@@ -147,7 +161,7 @@ func (rt *RecordTx) InsertText(recs []record.Record, texts []string) error {
 }
 
 // ftsBatch is how many inserted records are indexed for search at once.
-const ftsBatch = 20000
+const ftsBatch = 10000
 
 // indexFTS moves the staged search text into the index in one statement.
 func (rt *RecordTx) indexFTS() error {
@@ -202,14 +216,36 @@ func (rt *RecordTx) Commit() error {
 	for _, st := range []*sql.Stmt{rt.many, rt.one, rt.stageMany, rt.stageOne} {
 		st.Close()
 	}
-	if err := rt.t.Commit(); err != nil {
+	err := rt.t.Commit()
+	rt.release()
+	if err != nil {
 		return fmt.Errorf("commit import into dataset %d: %w", rt.datasetID, err)
 	}
 	return nil
 }
 
 // Rollback abandons the transaction (safe after Commit).
-func (rt *RecordTx) Rollback() { rt.t.Rollback() }
+func (rt *RecordTx) Rollback() {
+	rt.t.Rollback()
+	rt.release()
+}
+
+func (rt *RecordTx) release() {
+	if rt.conn != nil {
+		releaseConn(rt.conn)
+		rt.conn = nil
+	}
+}
+
+// importCacheKB is the page cache of an importing connection.
+const importCacheKB = 8192
+
+// releaseConn gives a connection back to the pool with the page cache every
+// connection opens with (see Open).
+func releaseConn(c *sql.Conn) {
+	c.ExecContext(context.Background(), `PRAGMA cache_size = -65536`)
+	c.Close()
+}
 
 // DedupeRow is what duplicate detection needs of a record that passed
 // checks 1–12 (code valid or duplicate).

@@ -65,7 +65,7 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 	if err != nil {
 		return res, fmt.Errorf("topics of dataset %d: %w", datasetID, err)
 	}
-	leaves := Leaves(ts)
+	leaves := record.Leaves(ts)
 	if len(leaves) == 0 {
 		return res, fmt.Errorf("dataset %d has no topics: generate topics, apply a template or add topics first", datasetID)
 	}

@@ -29,11 +29,11 @@ type discovery struct {
 	cents      [][]float32 // unit-length topic centroids
 	k          int
 	fineK      int
-	silhouette float64 // centroid-level silhouette of the chosen grouping (fine level if not grouped)
+	silhouette float64        // centroid-level silhouette of the chosen grouping (fine level if not grouped)
 	dropped    map[int32]bool // terms found unspecific and left out (sparse vectors)
-	fineAssign []int // fine cluster of each document (nil when not grouped)
-	fineGroup  []int // topic of each fine cluster
-	space      space // the (possibly filtered) vectors the assignment refers to
+	fineAssign []int          // fine cluster of each document (nil when not grouped)
+	fineGroup  []int          // topic of each fine cluster
+	space      space          // the (possibly filtered) vectors the assignment refers to
 }
 
 // discover clusters the documents of sp into topics.

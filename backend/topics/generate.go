@@ -84,7 +84,7 @@ func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOpt
 		vecs, err := embedAll(ctx, ai, c.texts, progress, "prompts")
 		switch {
 		case err == nil:
-			sp, res.Vectors = &denseSpace{docs: vecs}, VectorsEmbedding
+			sp, res.Vectors = &denseSpace{docs: project(vecs, opt.Seed)}, VectorsEmbedding
 		case noProvider(err):
 			res.Warnings = append(res.Warnings, "no embedding model is configured: clustered TF-IDF vectors instead")
 		default:

@@ -1,6 +1,9 @@
 package topics
 
-import "math"
+import (
+	"math"
+	"strconv"
+)
 
 // purity is the share of items whose cluster's majority truth label is
 // their own truth label.
@@ -30,7 +33,7 @@ func nmi(clusters []int, truth []string) float64 {
 	pc := map[string]float64{}
 	pt := map[string]float64{}
 	for i, c := range clusters {
-		cs := string(rune(c + 'A'))
+		cs := strconv.Itoa(c)
 		joint[[2]string{cs, truth[i]}]++
 		pc[cs]++
 		pt[truth[i]]++

@@ -71,7 +71,7 @@ func (s *Service) Move(ctx context.Context, datasetID int64, recordIDs []int64, 
 		return err
 	}
 	var ok bool
-	for _, t := range Leaves(ts) {
+	for _, t := range record.Leaves(ts) {
 		ok = ok || t.ID == topicID
 	}
 	if !ok {

@@ -82,7 +82,7 @@ func (s *Service) Stats(ctx context.Context, datasetID int64) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("count assignments of dataset %d: %w", datasetID, err)
 	}
-	return Stats{Topics: len(ts), Leaves: len(Leaves(ts)), Valid: c.Valid, Categorized: c.Categorized,
+	return Stats{Topics: len(ts), Leaves: len(record.Leaves(ts)), Valid: c.Valid, Categorized: c.Categorized,
 		Uncategorized: c.Uncategorized, LowConfidence: c.Low}, nil
 }
 
@@ -90,21 +90,6 @@ func (s *Service) Stats(ctx context.Context, datasetID int64) (Stats, error) {
 // would make uncategorized.
 func (s *Service) AssignmentCount(ctx context.Context, datasetID int64) (int, error) {
 	return s.st.AssignmentCount(ctx, datasetID)
-}
-
-// Leaves returns the topics that have no children, in tree order.
-func Leaves(ts []record.Topic) []record.Topic {
-	parent := map[int64]bool{}
-	for _, t := range ts {
-		parent[t.ParentID] = true
-	}
-	var out []record.Topic
-	for _, t := range ts {
-		if !parent[t.ID] {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 var (

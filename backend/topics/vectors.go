@@ -2,6 +2,7 @@ package topics
 
 import (
 	"math"
+	"math/rand"
 	"sort"
 	"strings"
 	"unicode"
@@ -203,4 +204,50 @@ func (t *tfidf) vector(toks []string) sparseVec {
 	}
 	normalize(v.val)
 	return v
+}
+
+// projectDims is the size dense vectors are projected to before clustering.
+const projectDims = 512
+
+// project maps unit vectors of a large dimension to projectDims dimensions
+// with a seeded sparse random projection (each input coordinate goes to
+// four output coordinates with random signs), then re-normalizes. Cosines
+// move by a few hundredths while clustering gets three times cheaper for the
+// 1536-dimension vectors of common embedding models (measured on tracegen
+// 20k: same k, purity and NMI, 11 s instead of 25–45 s). Vectors of up to
+// 768 dimensions are returned as they are.
+func project(docs [][]float32, seed int64) [][]float32 {
+	if len(docs) == 0 || len(docs[0]) <= projectDims*3/2 {
+		return docs
+	}
+	const fan = 4
+	d := len(docs[0])
+	rng := rand.New(rand.NewSource(seed))
+	idx := make([][fan]int32, d)
+	sign := make([][fan]float32, d)
+	scale := float32(1 / math.Sqrt(fan))
+	for j := 0; j < d; j++ {
+		for f := 0; f < fan; f++ {
+			idx[j][f] = int32(rng.Intn(projectDims))
+			sign[j][f] = scale
+			if rng.Intn(2) == 0 {
+				sign[j][f] = -scale
+			}
+		}
+	}
+	out := make([][]float32, len(docs))
+	for i, v := range docs {
+		p := make([]float32, projectDims)
+		for j, x := range v {
+			if x == 0 || j >= d {
+				continue
+			}
+			for f := 0; f < fan; f++ {
+				p[idx[j][f]] += x * sign[j][f]
+			}
+		}
+		normalize(p)
+		out[i] = p
+	}
+	return out
 }
