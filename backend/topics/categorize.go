@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"tracetune/backend/llm"
 	"unicode"
 
 	"golang.org/x/sync/errgroup"
@@ -59,6 +60,9 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 	}
 	if opt.Mode != ModeUnlabeled && opt.Mode != ModeAll {
 		return CategorizeResult{}, fmt.Errorf("categorize mode %q: use %q or %q", opt.Mode, ModeUnlabeled, ModeAll)
+	}
+	if llm.MeterFrom(ctx) == nil { // tokens and cost are shown next to the action
+		ctx = llm.WithAction(ctx, datasetID, "categorize")
 	}
 	res := CategorizeResult{Mode: opt.Mode, ByMethod: map[string]int{}, Vectors: VectorsTFIDF}
 	ts, err := s.st.Topics(ctx, datasetID)

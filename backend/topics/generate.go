@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"tracetune/backend/llm"
 	"unicode"
 
 	"golang.org/x/sync/errgroup"
@@ -53,6 +54,9 @@ const centralMembers = 6
 func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOptions, progress Progress) (GenerateResult, error) {
 	if opt.K < 0 || opt.K > 200 {
 		return GenerateResult{}, fmt.Errorf("k = %d: give 0 (automatic) or a number of topics from 1 to 200", opt.K)
+	}
+	if llm.MeterFrom(ctx) == nil { // tokens and cost are shown next to the action
+		ctx = llm.WithAction(ctx, datasetID, "topics")
 	}
 	ai, err := s.ai(ctx, opt.Offline)
 	if err != nil {

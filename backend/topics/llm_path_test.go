@@ -57,6 +57,20 @@ func TestProviderPathAndEmbeddingCache(t *testing.T) {
 		t.Fatalf("%d records uncategorized", unc)
 	}
 
+	// What the provider path spent is accounted to this dataset, per action,
+	// for the figures shown next to the buttons.
+	usage, err := st.UsageFor(ctx, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spent := map[string]int64{}
+	for _, u := range usage {
+		spent[u.Action] += u.Calls
+	}
+	if spent["topics"] == 0 || spent["categorize"] == 0 {
+		t.Fatalf("usage by action = %v: generate and categorize must both be accounted", spent)
+	}
+
 	f.Reset()
 	c2, err := svc.Categorize(ctx, ds, CategorizeOptions{Mode: ModeAll}, nil)
 	if err != nil {
