@@ -1,9 +1,11 @@
 package health
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -126,4 +128,60 @@ func CheckAll(ctx context.Context, recs []record.Record, set record.Settings) er
 		})
 	}
 	return g.Wait()
+}
+
+// RevalidateKeys recomputes check 13 for the records a change can affect:
+// those connected to the given prompt hashes or trace ids through shared
+// hashes or trace ids (the closure is followed until it stops growing).
+// Records outside that set share no key with it, so their outcome cannot
+// change, and the result equals a full RevalidateDuplicates — in
+// milliseconds instead of a scan of the whole dataset.
+func RevalidateKeys(ctx context.Context, st *store.Store, datasetID int64, hashes, traces []string) error {
+	seenH, seenT := map[string]bool{}, map[string]bool{}
+	rows := map[int64]store.DedupeRow{}
+	nextH, nextT := newKeys(hashes, seenH), newKeys(traces, seenT)
+	for len(nextH)+len(nextT) > 0 {
+		found, err := st.PassingByKeys(ctx, datasetID, nextH, nextT)
+		if err != nil {
+			return err
+		}
+		nextH, nextT = nil, nil
+		for _, r := range found {
+			if _, ok := rows[r.ID]; ok {
+				continue
+			}
+			rows[r.ID] = r
+			nextH = append(nextH, newKeys([]string{r.Hash}, seenH)...)
+			nextT = append(nextT, newKeys([]string{r.TraceID}, seenT)...)
+		}
+	}
+	ordered := make([]store.DedupeRow, 0, len(rows))
+	for _, r := range rows {
+		ordered = append(ordered, r)
+	}
+	slices.SortFunc(ordered, func(a, b store.DedupeRow) int { return cmp.Compare(a.ID, b.ID) })
+	dd := NewDeduper()
+	var ups []store.CodeUpdate
+	for _, r := range ordered {
+		code, detail := dd.Add(r.ID, r.Line, r.Hash, r.TraceID)
+		if code != r.Code || code == record.Duplicate {
+			ups = append(ups, store.CodeUpdate{ID: r.ID, Code: code, Detail: detail, Hash: r.Hash})
+		}
+	}
+	if err := st.UpdateCodes(ctx, ups); err != nil {
+		return fmt.Errorf("revalidate duplicates of dataset %d: %w", datasetID, err)
+	}
+	return nil
+}
+
+// newKeys returns the non-empty keys not seen yet, marking them seen.
+func newKeys(keys []string, seen map[string]bool) []string {
+	var out []string
+	for _, k := range keys {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }

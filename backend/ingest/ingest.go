@@ -157,6 +157,7 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 					c.recs[i] = Normalize(l, c.nums[i])
 					c.recs[i].Source = opt.Source
 					c.texts[i] = health.CheckText(&c.recs[i], ds.Settings)
+					store.CompactRaw(&c.recs[i])
 				}
 				c.lines, c.nums = nil, nil
 				select {

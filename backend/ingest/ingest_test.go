@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -362,5 +363,76 @@ func TestExportRFTRoundTrip(t *testing.T) {
 	y, _ := os.ReadFile(orig)
 	if !bytes.Equal(x, y) {
 		t.Fatal("original export differs from the imported file")
+	}
+}
+
+// TestTargetedRecheckEqualsFull deletes and edits records of a dataset full
+// of duplicates (prompts and trace ids chained together) and checks after
+// each change that the stored codes equal a full revalidation.
+func TestTargetedRecheckEqualsFull(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	ds := newDataset(t, st, "chains")
+	data := filepath.Join(t.TempDir(), "t.jsonl")
+	tracegen(t, "-n", "600", "-seed", "21", "-dup", "0.4", "-out", data)
+	if _, err := ImportFile(ctx, st, ds, data, Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// gateway pulls: prompts that repeat file prompts, linked by trace ids
+	recs := allRecords(t, st, ds)
+	var pulled []record.Record
+	for i := 0; i < 40; i++ {
+		src := recs[(i*37)%len(recs)]
+		if len(src.Messages) == 0 {
+			continue
+		}
+		pulled = append(pulled, record.Record{Shape: record.ShapeGateway, Messages: src.Messages, TraceID: fmt.Sprintf("tr-%d", i%7), Source: "test:pull"})
+	}
+	if _, err := ImportRecords(ctx, st, ds, pulled); err != nil {
+		t.Fatal(err)
+	}
+	assertFresh(t, st, ds)
+	for step := 0; step < 12; step++ {
+		recs = allRecords(t, st, ds)
+		// delete the original of some duplicate, or edit a record into a copy
+		var target record.Record
+		for _, r := range recs[step*7%len(recs):] {
+			if r.Code == record.Valid {
+				target = r
+				break
+			}
+		}
+		if target.ID == 0 {
+			continue
+		}
+		if step%3 == 2 {
+			other := recs[(step*53)%len(recs)]
+			text := `{"messages":` + string(target.Messages) + `}`
+			if _, err := EditRecord(ctx, st, other.ID, text); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := DeleteRecords(ctx, st, ds, []int64{target.ID}); err != nil {
+			t.Fatal(err)
+		}
+		assertFresh(t, st, ds)
+		if t.Failed() {
+			t.Fatalf("step %d", step)
+		}
+	}
+}
+
+// TestSearchAfterImport: the search text computed during import (message
+// text, or the raw line when there are no messages) is what search finds.
+func TestSearchAfterImport(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	ds := newDataset(t, st, "search")
+	importString(t, st, ds, goodChat+"\n"+goodGW+"\nplain words about zanzibar\n"+
+		`{"messages":[{"role":"user","content":[{"type":"text","text":"Parts mention Quixotic travel plans"}]}]}`+"\n", Append)
+	for q, want := range map[string]int{"capital france": 1, "GERMAN": 1, "zanzibar": 1, "quixot": 1, "helpful": 1, "nothing-here": 0} {
+		n, err := st.CountRecords(ctx, store.RecordFilter{DatasetID: ds, Search: q})
+		if err != nil || n != want {
+			t.Errorf("search %q: %d (%v), want %d", q, n, err, want)
+		}
 	}
 }

@@ -29,36 +29,45 @@ func Normalize(line []byte, lineNo int) record.Record {
 	line = bytes.TrimPrefix(line, bom)
 	line = bytes.TrimSpace(line)
 	rec := record.Record{Line: lineNo, Raw: string(line), Shape: record.ShapeRaw}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(line, &top); err != nil || top == nil {
-		rec.Detail = notObject(line, err)
+	if !json.Valid(line) {
+		var v any
+		rec.Detail = notObject(line, json.Unmarshal(line, &v))
 		return rec
 	}
+	if line[0] != '{' {
+		rec.Detail = notObject(line, nil)
+		return rec
+	}
+	// The record's JSON fields are spans of this private copy of the line.
+	own := bytes.Clone(line)
+	top := map[string][]byte{}
+	eachMember(own, func(k string, v []byte) { top[k] = v })
 	fields := map[string]json.RawMessage{}
-	var msgs json.RawMessage
+	var msgs []byte
 	hasMsgs := false
 	if in, ok := top["input"]; ok {
-		var input map[string]json.RawMessage
-		if !isKind(in, '{') || json.Unmarshal(in, &input) != nil {
+		if in[0] != '{' {
 			rec.Detail = "input is " + kindName(in) + ", not an object"
 			return rec
 		}
 		rec.Shape = record.ShapeGateway
+		input := map[string][]byte{}
+		eachMember(in, func(k string, v []byte) { input[k] = v })
 		msgs, hasMsgs = input["messages"]
-		rec.Tools = trimmed(input["tools"])
+		rec.Tools = input["tools"]
 		if tc, ok := input["tool_choice"]; ok {
 			fields["tool_choice"] = tc
 		}
 	} else if m, ok := top["messages"]; ok {
 		rec.Shape = record.ShapeChat
 		msgs, hasMsgs = m, true
-		rec.Tools = trimmed(top["tools"])
+		rec.Tools = top["tools"]
 	} else {
 		rec.Shape = record.ShapeOther
-		rec.Tools = trimmed(top["tools"])
+		rec.Tools = top["tools"]
 	}
-	rec.Output = trimmed(top["output"])
-	rec.Metadata = trimmed(top["metadata"])
+	rec.Output = top["output"]
+	rec.Metadata = top["metadata"]
 	for k, v := range top {
 		switch k {
 		case "input", "output", "metadata", "tools", "messages":
@@ -67,12 +76,12 @@ func Normalize(line []byte, lineNo int) record.Record {
 		}
 	}
 	if hasMsgs {
-		if !isKind(msgs, '[') {
+		if msgs[0] != '[' {
 			rec.Shape = record.ShapeRaw
 			rec.Detail = "messages is " + kindName(msgs) + ", not an array"
 			return rec
 		}
-		rec.Messages = trimmed(msgs)
+		rec.Messages = msgs
 		if rec.Shape == record.ShapeChat {
 			if prompt, moved := splitTrailingAssistant(rec.Messages); moved != nil {
 				if len(rec.Output) > 0 {
@@ -96,18 +105,9 @@ func Normalize(line []byte, lineNo int) record.Record {
 // every turn is an assistant turn: such a line stays whole and fails the
 // no_user_message check rather than looking empty).
 func splitTrailingAssistant(msgs json.RawMessage) (prompt, moved json.RawMessage) {
-	var elems []json.RawMessage
-	if json.Unmarshal(msgs, &elems) != nil || len(elems) == 0 {
-		return msgs, nil
-	}
+	elems := elements(msgs)
 	k := len(elems)
-	for k > 0 {
-		var m struct {
-			Role json.RawMessage `json:"role"`
-		}
-		if !isKind(elems[k-1], '{') || json.Unmarshal(elems[k-1], &m) != nil || string(m.Role) != `"assistant"` {
-			break
-		}
+	for k > 0 && isAssistant(elems[k-1]) {
 		k--
 	}
 	if k == len(elems) || k == 0 {
@@ -116,7 +116,22 @@ func splitTrailingAssistant(msgs json.RawMessage) (prompt, moved json.RawMessage
 	return joinArray(elems[:k]), append(append([]byte(`{"messages":`), joinArray(elems[k:])...), '}')
 }
 
-func joinArray(elems []json.RawMessage) json.RawMessage {
+// isAssistant says whether a message (valid JSON) is an object whose role
+// is exactly "assistant".
+func isAssistant(m []byte) bool {
+	if m[0] != '{' {
+		return false
+	}
+	var role []byte
+	eachMember(m, func(k string, v []byte) {
+		if k == "role" {
+			role = v
+		}
+	})
+	return string(role) == `"assistant"`
+}
+
+func joinArray[T ~[]byte](elems []T) json.RawMessage {
 	n := 2
 	for _, e := range elems {
 		n += len(e) + 1
@@ -137,10 +152,8 @@ func traceID(meta json.RawMessage) string {
 	if !isKind(meta, '{') {
 		return ""
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(meta, &m) != nil {
-		return ""
-	}
+	m := map[string][]byte{}
+	eachMember(meta, func(k string, v []byte) { m[k] = v })
 	for _, k := range []string{"trace_id", "traceId", "span_id", "spanId"} {
 		v, ok := m[k]
 		if !ok {
@@ -155,14 +168,6 @@ func traceID(meta json.RawMessage) string {
 		}
 	}
 	return ""
-}
-
-func trimmed(v json.RawMessage) json.RawMessage {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return nil
-	}
-	return v
 }
 
 func isKind(v json.RawMessage, open byte) bool {

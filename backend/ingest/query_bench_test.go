@@ -154,3 +154,28 @@ func BenchmarkHealth1M(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/report")
 }
+
+// BenchmarkDeleteOne1M measures what a delete (or an edit) costs on a 1M
+// dataset: deleting one record and re-running the duplicate check over the
+// dataset. The deleted record is put back afterwards so runs repeat.
+func BenchmarkDeleteOne1M(b *testing.B) {
+	st, ds, _ := bench1M(b)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		page, err := st.Records(ctx, store.RecordFilter{DatasetID: ds, Code: "valid", Limit: 1})
+		if err != nil || len(page) == 0 {
+			b.Fatal(err)
+		}
+		r := page[0]
+		if n, err := DeleteRecords(ctx, st, ds, []int64{r.ID}); err != nil || n != 1 {
+			b.Fatal(n, err)
+		}
+		b.StopTimer()
+		r.ID = 0
+		if _, err := ImportRecords(ctx, st, ds, []record.Record{r}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/delete")
+}

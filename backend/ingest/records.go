@@ -109,7 +109,9 @@ func EditRecord(ctx context.Context, st *store.Store, id int64, jsonText string)
 	if err := st.UpdateRecordContent(ctx, n); err != nil {
 		return old, err
 	}
-	if err := health.RevalidateDuplicates(ctx, st, old.DatasetID); err != nil {
+	// only records sharing a prompt or trace id with the old or the new
+	// content can change
+	if err := health.RevalidateKeys(ctx, st, old.DatasetID, []string{old.Hash, n.Hash}, []string{old.TraceID, n.TraceID}); err != nil {
 		return old, err
 	}
 	return st.Record(ctx, id)
@@ -118,14 +120,26 @@ func EditRecord(ctx context.Context, st *store.Store, id int64, jsonText string)
 // DeleteRecords deletes records of a dataset and re-runs its duplicate
 // check (deleting the first of two duplicates makes the second valid).
 func DeleteRecords(ctx context.Context, st *store.Store, datasetID int64, ids []int64) (int, error) {
-	n, err := st.DeleteRecordIDs(ctx, datasetID, ids)
-	if err != nil {
-		return n, err
-	}
-	if n > 0 {
-		if err := health.RevalidateDuplicates(ctx, st, datasetID); err != nil {
-			return n, err
+	var hashes, traces []string
+	targeted := len(ids) <= maxTargeted
+	if targeted {
+		var err error
+		if hashes, traces, err = st.KeysOf(ctx, datasetID, ids); err != nil {
+			return 0, err
 		}
 	}
-	return n, nil
+	n, err := st.DeleteRecordIDs(ctx, datasetID, ids)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	if targeted {
+		err = health.RevalidateKeys(ctx, st, datasetID, hashes, traces)
+	} else {
+		err = health.RevalidateDuplicates(ctx, st, datasetID)
+	}
+	return n, err
 }
+
+// maxTargeted is the largest delete whose duplicate check follows the
+// deleted records' keys; a bigger one re-checks the whole dataset.
+const maxTargeted = 5000

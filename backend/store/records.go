@@ -52,6 +52,7 @@ func scanRecord(row interface{ Scan(...any) error }) (record.Record, error) {
 	}
 	r.Shape, r.Code = record.Shape(shape), record.Code(code)
 	r.Messages, r.Tools, r.Output, r.Fields, r.Metadata = rawJSON(msgs), rawJSON(tools), rawJSON(out), rawJSON(fields), rawJSON(meta)
+	r.Raw = expandRaw(&r, r.Raw)
 	r.CreatedAt, r.UpdatedAt = fromMillis(c), fromMillis(u)
 	return r, nil
 }

@@ -36,6 +36,7 @@ type RecordTx struct {
 	ts        int64
 	buf, sbuf []any
 	staged    int // rows waiting in temp.fts_stage
+	derive    int // of which the text is to be derived in SQL
 }
 
 // BeginRecords starts a record transaction on a dataset.
@@ -139,6 +140,8 @@ func (rt *RecordTx) InsertText(recs []record.Record, texts []string) error {
 			var body any
 			if texts != nil {
 				body = texts[i]
+			} else {
+				rt.derive++
 			}
 			rt.sbuf = append(rt.sbuf, recs[i].ID, body)
 		}
@@ -168,14 +171,18 @@ func (rt *RecordTx) indexFTS() error {
 	if rt.staged == 0 {
 		return nil
 	}
-	if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO records_fts(rowid, body)
-		SELECT s.id, COALESCE(s.body, `+ftsBody("r")+`) FROM temp.fts_stage s JOIN records r ON r.id = s.id`); err != nil {
+	q := `INSERT INTO records_fts(rowid, body) SELECT id, body FROM temp.fts_stage`
+	if rt.derive > 0 {
+		q = `INSERT INTO records_fts(rowid, body)
+			SELECT s.id, COALESCE(s.body, ` + ftsBody("r") + `) FROM temp.fts_stage s JOIN records r ON r.id = s.id`
+	}
+	if _, err := rt.t.ExecContext(rt.ctx, q); err != nil {
 		return fmt.Errorf("index records for search: %w", err)
 	}
 	if _, err := rt.t.ExecContext(rt.ctx, `DELETE FROM temp.fts_stage`); err != nil {
 		return err
 	}
-	rt.staged = 0
+	rt.staged, rt.derive = 0, 0
 	return nil
 }
 
@@ -203,7 +210,7 @@ func appendRecordArgs(a []any, r *record.Record, datasetID, ts int64) []any {
 	if !r.CreatedAt.IsZero() {
 		created = r.CreatedAt.UnixMilli()
 	}
-	return append(a, r.ID, datasetID, r.Line, r.Raw, string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)),
+	return append(a, r.ID, datasetID, r.Line, rawColumn(r), string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)),
 		nullStr(string(r.Output)), nullStr(string(r.Fields)), nullStr(string(r.Metadata)), r.Source, r.TraceID, r.Hash,
 		string(r.Code), r.Detail, topic, r.Confidence, r.Method, boolInt(r.Generated), src, r.Strategy, created, ts)
 }
@@ -318,7 +325,7 @@ func (s *Store) UpdateCodes(ctx context.Context, ups []CodeUpdate) error {
 func (s *Store) UpdateRecordContent(ctx context.Context, r record.Record) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
 		metadata = ?, trace_id = ?, hash = ?, code = ?, detail = ?, updated_at = ? WHERE id = ?`,
-		r.Raw, string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)), nullStr(string(r.Output)),
+		rawColumn(&r), string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)), nullStr(string(r.Output)),
 		nullStr(string(r.Fields)), nullStr(string(r.Metadata)), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
 	if err != nil {
 		return fmt.Errorf("update record %d: %w", r.ID, err)
@@ -366,4 +373,87 @@ func (rt *RecordTx) FirstPassing(hash, traceID string) (id int64, line int, ok b
 		return 0, 0, false, nil
 	}
 	return id, line, err == nil, err
+}
+
+// PassingByKeys returns the dataset's records that passed checks 1–12
+// (valid or duplicate) and share one of the given prompt hashes or trace
+// ids, through the hash and trace indexes.
+func (s *Store) PassingByKeys(ctx context.Context, datasetID int64, hashes, traces []string) ([]DedupeRow, error) {
+	var out []DedupeRow
+	query := func(col string, keys []string) error {
+		for len(keys) > 0 {
+			n := min(len(keys), 500)
+			args := []any{datasetID}
+			for _, k := range keys[:n] {
+				args = append(args, k)
+			}
+			extra := ""
+			if col == "trace_id" {
+				extra = " AND trace_id <> ''" // lets SQLite use the partial trace index
+			}
+			rows, err := s.db.QueryContext(ctx, `SELECT id, line, code, hash, trace_id FROM records
+				WHERE dataset_id = ?`+extra+` AND `+col+` IN (?`+strings.Repeat(",?", n-1)+`) AND +code IN ('', 'duplicate')`, args...)
+			if err != nil {
+				return fmt.Errorf("records by %s in dataset %d: %w", col, datasetID, err)
+			}
+			for rows.Next() {
+				var d DedupeRow
+				var c string
+				if err := rows.Scan(&d.ID, &d.Line, &c, &d.Hash, &d.TraceID); err != nil {
+					rows.Close()
+					return err
+				}
+				d.Code = record.Code(c)
+				out = append(out, d)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			keys = keys[n:]
+		}
+		return nil
+	}
+	if err := query("hash", hashes); err != nil {
+		return nil, err
+	}
+	if err := query("trace_id", traces); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// KeysOf returns the prompt hashes and trace ids (non-empty ones) of the
+// given records of a dataset.
+func (s *Store) KeysOf(ctx context.Context, datasetID int64, ids []int64) (hashes, traces []string, err error) {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{datasetID}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT hash, trace_id FROM records WHERE dataset_id = ? AND id IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("keys of records in dataset %d: %w", datasetID, err)
+		}
+		for rows.Next() {
+			var h, t string
+			if err := rows.Scan(&h, &t); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			if h != "" {
+				hashes = append(hashes, h)
+			}
+			if t != "" {
+				traces = append(traces, t)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+		ids = ids[n:]
+	}
+	return hashes, traces, nil
 }
