@@ -1,18 +1,18 @@
 package coverage
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"tracetune/backend/ingest"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 	"tracetune/backend/topics"
 )
 
@@ -72,7 +72,7 @@ func TestBuildStatusesTargetsAndNeeds(t *testing.T) {
 // distribution from the records themselves (as `tracetune records --json`
 // lists them).
 func TestCoverageEqualsRecount(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds := importTracegen(t, st, 1500, 11)
 	svc := topics.New(st).WithAI(nil)
@@ -171,7 +171,7 @@ func TestCoverageEqualsRecount(t *testing.T) {
 }
 
 func TestSetTargetLimits(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds, err := st.CreateDataset(ctx, "t", "")
 	if err != nil {
@@ -196,57 +196,29 @@ func TestSetTargetLimits(t *testing.T) {
 	}
 }
 
-func openStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	st, err := store.Open(filepath.Join(tb.TempDir(), "t.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
-}
-
-// importTracegen writes a tracegen file (from ../shared beside the
-// repository) and imports it into a new dataset.
+// importTracegen generates n records and imports them into a new dataset.
 func importTracegen(tb testing.TB, st *store.Store, n, seed int) int64 {
 	tb.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			tb.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	src := filepath.Join(dir, "..", "shared", "tools", "tracegen", "main.go")
-	if _, err := os.Stat(src); err != nil {
-		tb.Fatalf("tracegen source missing: %s must sit beside the repository (as CI's shared/ does): %v", src, err)
-	}
-	out := filepath.Join(tb.TempDir(), "t.jsonl")
-	runGo(tb, "run", src, "-n", itoa(n), "-seed", itoa(seed), "-out", out)
+	data, truth := testutil.TracegenFiles(tb, n, int64(seed))
 	d, err := st.CreateDataset(context.Background(), "tg", "")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := ingest.ImportFile(context.Background(), st, d.ID, out, ingest.Options{Mode: ingest.Append}, nil); err != nil {
+	res, err := ingest.ImportFile(context.Background(), st, d.ID, data, ingest.Options{Mode: ingest.Append}, nil)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	f, _ := os.Open(out)
-	defer f.Close()
-	if n2 := countLines(f); n2 != n {
-		tb.Fatalf("tracegen wrote %d lines, want %d", n2, n)
+	if lines := countLines(tb, truth); res.Total != lines || lines != n {
+		tb.Fatalf("imported %d records from %d truth lines, want %d", res.Total, lines, n)
 	}
 	return d.ID
 }
 
-func countLines(f *os.File) int {
-	n := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		n++
+func countLines(tb testing.TB, path string) int {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return n
+	return bytes.Count(b, []byte("\n"))
 }

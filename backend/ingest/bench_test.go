@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"tracetune/backend/testutil"
 )
 
 // benchFile generates (once per size, under the OS temp dir so repeated
@@ -23,7 +24,7 @@ func benchFile(b *testing.B, n int, seed int, invalid string) string {
 	path := filepath.Join(dir, fmt.Sprintf("t%d-s%d-i%s.jsonl", n, seed, invalid))
 	if _, err := os.Stat(path); err != nil {
 		tmp := path + ".tmp"
-		tracegen(b, "-n", strconv.Itoa(n), "-seed", strconv.Itoa(seed), "-invalid", invalid, "-out", tmp)
+		testutil.Tracegen(b, "-n", strconv.Itoa(n), "-seed", strconv.Itoa(seed), "-invalid", invalid, "-out", tmp)
 		if err := os.Rename(tmp, path); err != nil {
 			b.Fatal(err)
 		}
@@ -59,7 +60,7 @@ func benchImport(b *testing.B, n int) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		st := openStore(b)
+		st := testutil.OpenStore(b)
 		ds := newDataset(b, st, "bench")
 		b.StartTimer()
 		res, err := ImportFile(ctx, st, ds, path, Options{Mode: Append}, nil)
@@ -91,7 +92,7 @@ func BenchmarkCompare100k(b *testing.B) {
 	b.Run("tracetune", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			st := openStore(b)
+			st := testutil.OpenStore(b)
 			ds := newDataset(b, st, "cmp")
 			b.StartTimer()
 			if _, err := ImportFile(ctx, st, ds, path, Options{}, nil); err != nil {

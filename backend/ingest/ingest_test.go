@@ -13,6 +13,7 @@ import (
 	"tracetune/backend/health"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
 func importString(t *testing.T, st *store.Store, ds int64, text string, mode Mode) Result {
@@ -50,7 +51,7 @@ const (
 // (counted for numbering but not records), a line of tens of MB, and a
 // last line without a newline.
 func TestReaderLines(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := newDataset(t, st, "lines")
 	long := `{"messages":[{"role":"user","content":"` + strings.Repeat("word ", 5_000_000) + `"}]}` // 25 MB
 	text := "\xEF\xBB\xBF" + goodChat + "\r\n" + "\r\n" + "   \n" + goodGW + "\r\n" + "not json\n" + long + "\n" + `[1,2]`
@@ -193,7 +194,7 @@ func TestTokenLimitIsPerDatasetSetting(t *testing.T) {
 // the second valid; editing keeps codes equal to a fresh validation.
 func TestDuplicatesDeleteEdit(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := newDataset(t, st, "dups")
 	a := `{"messages":[{"role":"user","content":"How do I reset my password?"}]}`
 	aReordered := `{"messages": [ {"content": "How do I reset my password?",  "role": "user"} ] , "metadata":{"trace_id":"t-9"}}`
@@ -284,7 +285,7 @@ func assertFresh(t *testing.T, st *store.Store, ds int64) {
 // TestReplaceIsAtomic: replace swaps the records in one transaction, and a
 // failed replace (here: cancelled) leaves the old records.
 func TestReplaceIsAtomic(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := newDataset(t, st, "replace")
 	importString(t, st, ds, goodChat+"\n"+goodGW+"\n", Append)
 	res := importString(t, st, ds, goodGW+"\n", Replace)
@@ -324,8 +325,8 @@ func TestExportRFTRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "t.jsonl")
-	tracegen(t, "-n", "3000", "-seed", "5", "-out", data)
-	st := openStore(t)
+	testutil.Tracegen(t, "-n", "3000", "-seed", "5", "-out", data)
+	st := testutil.OpenStore(t)
 	src := newDataset(t, st, "src")
 	res, err := ImportFile(ctx, st, src, data, Options{}, nil)
 	if err != nil {
@@ -371,10 +372,10 @@ func TestExportRFTRoundTrip(t *testing.T) {
 // each change that the stored codes equal a full revalidation.
 func TestTargetedRecheckEqualsFull(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := newDataset(t, st, "chains")
 	data := filepath.Join(t.TempDir(), "t.jsonl")
-	tracegen(t, "-n", "600", "-seed", "21", "-dup", "0.4", "-out", data)
+	testutil.Tracegen(t, "-n", "600", "-seed", "21", "-dup", "0.4", "-out", data)
 	if _, err := ImportFile(ctx, st, ds, data, Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +426,7 @@ func TestTargetedRecheckEqualsFull(t *testing.T) {
 // text, or the raw line when there are no messages) is what search finds.
 func TestSearchAfterImport(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := newDataset(t, st, "search")
 	importString(t, st, ds, goodChat+"\n"+goodGW+"\nplain words about zanzibar\n"+
 		`{"messages":[{"role":"user","content":[{"type":"text","text":"Parts mention Quixotic travel plans"}]}]}`+"\n", Append)

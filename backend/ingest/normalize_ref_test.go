@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"tracetune/backend/record"
+	"tracetune/backend/testutil"
 )
 
 // normalizeRef is the first, encoding/json-only Normalize, kept as the
@@ -118,7 +119,7 @@ func TestNormalizeMatchesReference(t *testing.T) {
 	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "t.jsonl")
-	tracegen(t, "-n", "3000", "-seed", "13", "-invalid", "0.2", "-out", data)
+	testutil.Tracegen(t, "-n", "3000", "-seed", "13", "-invalid", "0.2", "-out", data)
 	f, err := os.Open(data)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"tracetune/backend/record"
+	"tracetune/backend/testutil"
 )
 
 // TestPublicSamples imports real files nobody here wrote (OpenAI Cookbook
@@ -63,7 +64,7 @@ func TestPublicSamples(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			st := openStore(t)
+			st := testutil.OpenStore(t)
 			ds := newDataset(t, st, c.file)
 			res, err := ImportFile(context.Background(), st, ds, filepath.Join("testdata", "public", c.file), Options{}, nil)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"tracetune/backend/health"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
 // bench1M opens (building it on first use, then reusing it from the OS temp
@@ -28,7 +29,7 @@ func bench1M(b *testing.B) (*store.Store, int64, int64) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			b.Fatal(err)
 		}
-		tracegen(b, "-n", "1000000", "-seed", "11", "-invalid", "0.03", "-out", data, "-truth", truthPath)
+		testutil.Tracegen(b, "-n", "1000000", "-seed", "11", "-invalid", "0.03", "-out", data, "-truth", truthPath)
 		st, err := store.Open(dbPath)
 		if err != nil {
 			b.Fatal(err)

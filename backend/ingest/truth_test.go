@@ -7,6 +7,7 @@ import (
 
 	"tracetune/backend/health"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
 // TestTracegenTruth is the acceptance test of issue 3: every record of a
@@ -15,11 +16,11 @@ import (
 func TestTracegenTruth(t *testing.T) {
 	dir := t.TempDir()
 	data, truthPath := filepath.Join(dir, "t.jsonl"), filepath.Join(dir, "truth.jsonl")
-	tracegen(t, "-n", "20000", "-seed", "7", "-out", data, "-truth", truthPath)
+	testutil.Tracegen(t, "-n", "20000", "-seed", "7", "-out", data, "-truth", truthPath)
 	truth := readTruth(t, truthPath)
 
 	ctx := context.Background()
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := newDataset(t, st, "truth")
 	res, err := ImportFile(ctx, st, ds, data, Options{Mode: Append}, nil)
 	if err != nil {

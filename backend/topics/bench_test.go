@@ -17,9 +17,9 @@ import (
 // max_rss_MB is the process's peak resident set (import included); the
 // CLI figures in the issue note isolate generate and categorize.
 func BenchmarkOfflineGenerateCategorize100k(b *testing.B) {
-	data, truthPath := tracegenFiles(b, 100000, 21)
+	data, truthPath := testutil.TracegenFiles(b, 100000, 21)
 	truth := truthTopics(b, truthPath)
-	st := openStore(b)
+	st := testutil.OpenStore(b)
 	ds := importFile(b, st, "bench", data)
 	svc := New(st).WithAI(nil)
 	ctx := context.Background()
@@ -57,11 +57,11 @@ func BenchmarkProviderGenerateCategorize20k(b *testing.B) {
 	f := testutil.StartOpenAI(b)
 	b.Setenv("OPENAI_BASE_URL", f.URL)
 	b.Setenv("OPENAI_API_KEY", "sk-bench")
-	data, truthPath := tracegenFiles(b, 20000, 21)
+	data, truthPath := testutil.TracegenFiles(b, 20000, 21)
 	truth := truthTopics(b, truthPath)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		st := openStore(b)
+		st := testutil.OpenStore(b)
 		ds := importFile(b, st, "bench", data)
 		svc := New(st)
 		ctx := context.Background()

@@ -15,9 +15,9 @@ import (
 //
 //	go test ./backend/topics -run '^$' -bench DiscoverDense1536 -benchtime 1x
 func BenchmarkDiscoverDense1536(b *testing.B) {
-	data, truthPath := tracegenFiles(b, 20000, 21)
+	data, truthPath := testutil.TracegenFiles(b, 20000, 21)
 	truthByLine := truthTopics(b, truthPath)
-	st := openStore(b)
+	st := testutil.OpenStore(b)
 	ds := importFile(b, st, "dense", data)
 	c, err := New(st).WithAI(nil).loadCorpus(context.Background(), ds, nil)
 	if err != nil {

@@ -4,74 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"sync"
 	"testing"
 
 	"tracetune/backend/ingest"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
 )
-
-// repoRoot finds the directory holding go.mod.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-var (
-	tgOnce sync.Once
-	tgBin  string
-	tgErr  error
-)
-
-// tracegenFiles writes a tracegen file of n records and its truth file,
-// building ../shared/tools/tracegen (beside the repository, as in CI) once.
-func tracegenFiles(tb testing.TB, n int, seed int64) (data, truth string) {
-	tb.Helper()
-	src := filepath.Join(repoRoot(tb), "..", "shared", "tools", "tracegen", "main.go")
-	if _, err := os.Stat(src); err != nil {
-		tb.Fatalf("tracegen source missing: %s must sit beside the repository (as CI's shared/ does): %v", src, err)
-	}
-	tgOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tracegen")
-		if err != nil {
-			tgErr = err
-			return
-		}
-		tgBin = filepath.Join(dir, "tracegen")
-		if out, err := exec.Command("go", "build", "-o", tgBin, src).CombinedOutput(); err != nil {
-			tgErr = fmt.Errorf("build tracegen: %v\n%s", err, out)
-		}
-	})
-	if tgErr != nil {
-		tb.Fatal(tgErr)
-	}
-	dir := tb.TempDir()
-	data, truth = filepath.Join(dir, "traces.jsonl"), filepath.Join(dir, "truth.jsonl")
-	args := []string{"-n", strconv.Itoa(n), "-seed", strconv.FormatInt(seed, 10), "-out", data, "-truth", truth}
-	if out, err := exec.Command(tgBin, args...).CombinedOutput(); err != nil {
-		tb.Fatalf("tracegen %v: %v\n%s", args, err, out)
-	}
-	return data, truth
-}
 
 // truthTopics maps each line number to its truth topic family.
 func truthTopics(tb testing.TB, path string) map[int]string {
@@ -94,16 +34,6 @@ func truthTopics(tb testing.TB, path string) map[int]string {
 		out[t.Line] = t.Topic
 	}
 	return out
-}
-
-func openStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	st, err := store.Open(filepath.Join(tb.TempDir(), "tracetune.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
 }
 
 // importFile creates a dataset from a JSONL file.

@@ -33,7 +33,7 @@ func TestLowConfidenceGoesToTheModel(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"items": items})
 		return testutil.ChatReply{Content: string(b)}
 	})
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	c := llm.New(llm.Config{Name: "fake", Kind: llm.KindOther, BaseURL: f.URL}, st)
 	ai := &llm.Assistant{Embedder: c, EmbedModel: "fake-embed", Generator: c, GenModel: "fake-chat"}
 	ctx := context.Background()

@@ -4,14 +4,15 @@ import (
 	"context"
 	"testing"
 	"time"
+	"tracetune/backend/testutil"
 )
 
 // TestOfflineQualityTracegen is the acceptance run of issue 6: tracegen
 // -n 20000 -seed 21, offline generate + categorize, then purity and NMI of
 // the categories against the 8 truth families.
 func TestOfflineQualityTracegen(t *testing.T) {
-	data, truthPath := tracegenFiles(t, 20000, 21)
-	st := openStore(t)
+	data, truthPath := testutil.TracegenFiles(t, 20000, 21)
+	st := testutil.OpenStore(t)
 	ds := importFile(t, st, "tracegen", data)
 	truth := truthTopics(t, truthPath)
 	svc := New(st).WithAI(nil)

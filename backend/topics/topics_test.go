@@ -10,6 +10,7 @@ import (
 
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
 func TestSlugAndValidName(t *testing.T) {
@@ -68,7 +69,7 @@ func handTopics(t *testing.T, svc *Service, ds int64) map[string]int64 {
 }
 
 func TestTreeOperations(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds := importTexts(t, st, "tree", sample)
 	svc := New(st).WithAI(nil)
@@ -150,7 +151,7 @@ func TestTreeOperations(t *testing.T) {
 }
 
 func TestHierarchyExportImportKeepAndClear(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds := importTexts(t, st, "a", sample)
 	svc := New(st).WithAI(nil)
@@ -256,7 +257,7 @@ func TestTemplates(t *testing.T) {
 			t.Errorf("template %s missing", k)
 		}
 	}
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ds := importTexts(t, st, "tpl", sample)
 	svc := New(st).WithAI(nil)
 	res, err := svc.ApplyTemplate(context.Background(), ds, "customer_support", false)
@@ -292,7 +293,7 @@ func TestKeywordMatch(t *testing.T) {
 }
 
 func TestLowConfidenceConfirmAndMove(t *testing.T) {
-	st := openStore(t)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds := importTexts(t, st, "low", sample)
 	svc := New(st).WithAI(nil)
@@ -358,8 +359,8 @@ func TestLowConfidenceConfirmAndMove(t *testing.T) {
 }
 
 func TestCategorizeUnlabeledAfterNewRecords(t *testing.T) {
-	data, _ := tracegenFiles(t, 1200, 5)
-	st := openStore(t)
+	data, _ := testutil.TracegenFiles(t, 1200, 5)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds := importFile(t, st, "grow", data)
 	svc := New(st).WithAI(nil)
@@ -370,7 +371,7 @@ func TestCategorizeUnlabeledAfterNewRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	more, _ := tracegenFiles(t, 300, 77)
+	more, _ := testutil.TracegenFiles(t, 300, 77)
 	if _, err := importFileInto(t, st, ds, more); err != nil {
 		t.Fatal(err)
 	}
@@ -401,8 +402,8 @@ func TestCategorizeUnlabeledAfterNewRecords(t *testing.T) {
 }
 
 func TestGenerateIsDeterministicAndCancellable(t *testing.T) {
-	data, _ := tracegenFiles(t, 2000, 9)
-	st := openStore(t)
+	data, _ := testutil.TracegenFiles(t, 2000, 9)
+	st := testutil.OpenStore(t)
 	ctx := context.Background()
 	ds := importFile(t, st, "det", data)
 	svc := New(st).WithAI(nil)
