@@ -230,7 +230,7 @@ func termLabels(sp *sparseSpace, tf *tfidf, d discovery) []store.TopicSpec {
 		}
 		var words []string
 		for _, w := range lists[0] {
-			if len(words) < 2 && !isNumberLike(w) {
+			if len(words) < 2 && !isNumberLike(w) && !labelFiller[w] {
 				words = append(words, w)
 			}
 		}
@@ -252,6 +252,20 @@ func hasLetter(s string) bool {
 	}
 	return false
 }
+
+// labelFiller are verbs and adverbs that can be distinctive for a phrasing
+// ("the file came from Excel") yet name nothing: they stay keywords but are
+// skipped when choosing the two words of a topic's name.
+var labelFiller = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`came come comes coming returns return returned returning gives give gave given
+	gets got getting takes take took taken usually always often really does doing done did show shows showed make
+	makes made find finds found fix fixes fixed happen happens happened work works worked used asked ask asks
+	keep keeps kept seems seem tried try trying going went goes instead still already`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // isNumberLike is true for terms such as "10k" or "6am" that make poor labels.
 func isNumberLike(s string) bool { return s != "" && unicode.IsDigit(rune(s[0])) }
