@@ -48,3 +48,14 @@ export function ago(iso: string, now: Date = new Date()): string {
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
   return t.toISOString().slice(0, 10);
 }
+
+/**
+ * How a job's done/total/rate read. File imports count bytes (the file's
+ * size is known before its lines are), other work counts items.
+ */
+export function jobAmounts(p: { done: number; total: number; rate: number; message: string }): { done: string; total: string; rate: string } {
+  if (p.message.startsWith('importing ')) {
+    return { done: bytes(p.done), total: bytes(p.total), rate: p.rate > 0 ? `${bytes(p.rate)}/s` : '' };
+  }
+  return { done: thousands(p.done), total: thousands(p.total), rate: p.rate > 0 ? `${thousands(p.rate)}/s` : '' };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, bytes, duration, percent, rate, thousands } from '../../src/lib/format';
+import { ago, bytes, duration, jobAmounts, percent, rate, thousands } from '../../src/lib/format';
 
 describe('format', () => {
   it('groups thousands', () => {
@@ -31,5 +31,13 @@ describe('format', () => {
     expect(ago('2026-11-24T11:30:00Z', now)).toBe('30 min ago');
     expect(ago('2026-11-20T11:30:00Z', now)).toBe('2026-11-20');
     expect(ago('0001-01-01T00:00:00Z', now)).toBe('—');
+  });
+  it('reads file imports in bytes and other jobs in items', () => {
+    expect(jobAmounts({ done: 42 * 1024 * 1024, total: 84 * 1024 * 1024, rate: 31 * 1024 * 1024, message: 'importing traces.jsonl' })).toEqual({
+      done: '42.0 MB',
+      total: '84.0 MB',
+      rate: '31.0 MB/s',
+    });
+    expect(jobAmounts({ done: 1200, total: 5000, rate: 0, message: 'Topics: categorizing' })).toEqual({ done: '1,200', total: '5,000', rate: '' });
   });
 });
