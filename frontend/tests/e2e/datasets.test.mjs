@@ -53,6 +53,14 @@ test('create from a file, list counts, canvas, health, delete', async () => {
   assert.match(await page.getByTestId('health-invalid').textContent(), /2 invalid \(40\.0 %\)/);
   // Step 1 is Attention: 40 % of the records are invalid (> 5 %).
   assert.equal(await page.getByTestId('step-node-1').getAttribute('data-status'), 'attention');
+  // The header's data menu offers import and export of records and topics.
+  await page.getByTestId('data-menu').click();
+  for (const item of ['Append records from a file…', 'Replace all records from a file…', 'Download records (as imported)',
+    'Download valid records as RFT prompts', 'Download topics (JSON)']) {
+    await page.getByRole('menuitem', { name: item }).waitFor();
+  }
+  await page.keyboard.press('Escape');
+  await page.getByRole('menu').waitFor({ state: 'detached' });
   // A step not built yet says what it needs.
   await page.getByTestId('step-node-5').click();
   await page.getByTestId('step-panel-5').getByText('Needs:').waitFor();
