@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 
@@ -88,16 +89,7 @@ func RevalidateDuplicates(ctx context.Context, st *store.Store, datasetID int64)
 		if len(rows) == 0 {
 			return nil
 		}
-		var ups []store.CodeUpdate
-		for _, r := range rows {
-			code, detail := dd.Add(r.ID, r.Line, r.Hash, r.TraceID)
-			if code != r.Code || code == record.Duplicate {
-				// a duplicate's detail names its original, which may have
-				// changed; rewriting an unchanged one is harmless
-				ups = append(ups, store.CodeUpdate{ID: r.ID, Code: code, Detail: detail, Hash: r.Hash})
-			}
-		}
-		if err := st.UpdateCodes(ctx, ups); err != nil {
+		if err := st.UpdateCodes(ctx, dedupeUpdates(dd, rows)); err != nil {
 			return fmt.Errorf("revalidate duplicates of dataset %d: %w", datasetID, err)
 		}
 		after = rows[len(rows)-1].ID
@@ -155,20 +147,9 @@ func RevalidateKeys(ctx context.Context, st *store.Store, datasetID int64, hashe
 			nextT = append(nextT, newKeys([]string{r.TraceID}, seenT)...)
 		}
 	}
-	ordered := make([]store.DedupeRow, 0, len(rows))
-	for _, r := range rows {
-		ordered = append(ordered, r)
-	}
+	ordered := slices.Collect(maps.Values(rows))
 	slices.SortFunc(ordered, func(a, b store.DedupeRow) int { return cmp.Compare(a.ID, b.ID) })
-	dd := NewDeduper()
-	var ups []store.CodeUpdate
-	for _, r := range ordered {
-		code, detail := dd.Add(r.ID, r.Line, r.Hash, r.TraceID)
-		if code != r.Code || code == record.Duplicate {
-			ups = append(ups, store.CodeUpdate{ID: r.ID, Code: code, Detail: detail, Hash: r.Hash})
-		}
-	}
-	if err := st.UpdateCodes(ctx, ups); err != nil {
+	if err := st.UpdateCodes(ctx, dedupeUpdates(NewDeduper(), ordered)); err != nil {
 		return fmt.Errorf("revalidate duplicates of dataset %d: %w", datasetID, err)
 	}
 	return nil
@@ -184,4 +165,18 @@ func newKeys(keys []string, seen map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// dedupeUpdates feeds rows (in id order) to dd and returns the code changes.
+// A duplicate is always rewritten: its detail names its original, which may
+// have changed, and rewriting an unchanged one is harmless.
+func dedupeUpdates(dd *Deduper, rows []store.DedupeRow) []store.CodeUpdate {
+	var ups []store.CodeUpdate
+	for _, r := range rows {
+		code, detail := dd.Add(r.ID, r.Line, r.Hash, r.TraceID)
+		if code != r.Code || code == record.Duplicate {
+			ups = append(ups, store.CodeUpdate{ID: r.ID, Code: code, Detail: detail, Hash: r.Hash})
+		}
+	}
+	return ups
 }
