@@ -12,6 +12,7 @@ import (
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"tracetune/backend/index"
 	"tracetune/backend/jobs"
 	"tracetune/backend/store"
 )
@@ -29,7 +30,8 @@ type Deps struct {
 	Jobs    *jobs.Runner
 	DataDir string
 
-	win context.Context // the window's context, set on startup; nil headless
+	win   context.Context // the window's context, set on startup; nil headless
+	index *index.Indexer
 }
 
 // NewDeps wires the job runner so that progress reaches the window.
@@ -52,7 +54,14 @@ func OnStartup(d *Deps) func(context.Context) { return d.startup }
 
 // OnShutdown returns Wails' OnShutdown hook: running jobs stop and keep
 // their work.
-func OnShutdown(d *Deps) func(context.Context) { return func(context.Context) { d.Jobs.StopAll() } }
+func OnShutdown(d *Deps) func(context.Context) {
+	return func(context.Context) {
+		d.Jobs.StopAll()
+		if d.index != nil {
+			d.index.Stop()
+		}
+	}
+}
 
 func (d *Deps) startup(ctx context.Context) {
 	d.win = ctx
@@ -63,6 +72,7 @@ func (d *Deps) startup(ctx context.Context) {
 	if err := d.Store.ResetProcessingSteps(ctx); err != nil {
 		log.Printf("reset steps: %v", err)
 	}
+	d.index = index.Start(d.Store)
 	runtime.OnFileDrop(ctx, func(_, _ int, paths []string) { d.emit(EventDrop, paths) })
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"tracetune/backend/index"
 	"tracetune/backend/jobs"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
@@ -183,6 +184,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		fmt.Fprintf(stderr, "tracetune %s: %v\n", cmd.Name, err)
+		return 1
+	}
+	// what the command queued for the indexer (an import) is indexed
+	// before the process ends; the app's indexer would do it otherwise
+	if _, err := index.Pending(ctx, st); err != nil {
+		fmt.Fprintf(stderr, "tracetune %s: index records: %v\n", cmd.Name, err)
 		return 1
 	}
 	return 0

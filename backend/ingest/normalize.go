@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/valyala/fastjson"
+
+	"tracetune/backend/health"
 	"tracetune/backend/record"
 )
 
@@ -26,109 +29,129 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 //   - in every object, top-level keys other than input, messages, tools,
 //     output and metadata are kept as grader fields.
 func Normalize(line []byte, lineNo int) record.Record {
+	var n normalizer
+	rec, raw, _, _ := n.normalize(line, lineNo, false)
+	rec.Raw = string(raw)
+	return rec
+}
+
+// normalizer is Normalize with state reused from line to line.
+type normalizer struct {
+	scan      lineScanner
+	parser    fastjson.Parser // parses the messages array
+	fields    []member
+	fieldsBuf []byte
+}
+
+// normalize is Normalize but for rec.Raw, which it leaves to the caller:
+// raw is the trimmed line, which the record's JSON fields are spans of: the
+// line itself when the caller owns it (nothing will change it while the
+// record lives), else a private copy. It also hands over the prompt messages it parsed, for checks
+// 1–12: parsed says whether rec.Messages is an array whose elements prompt
+// holds (valid until the next call).
+func (n *normalizer) normalize(line []byte, lineNo int, owned bool) (rec record.Record, raw []byte, prompt []*fastjson.Value, parsed bool) {
 	line = bytes.TrimPrefix(line, bom)
 	line = bytes.TrimSpace(line)
-	rec := record.Record{Line: lineNo, Raw: string(line), Shape: record.ShapeRaw}
-	if !json.Valid(line) {
-		var v any
-		rec.Detail = notObject(line, json.Unmarshal(line, &v))
-		return rec
+	rec = record.Record{Line: lineNo, Shape: record.ShapeRaw}
+	own := line
+	if !owned {
+		own = bytes.Clone(line)
 	}
-	if line[0] != '{' {
-		rec.Detail = notObject(line, nil)
-		return rec
+	if !n.scan.scan(own) {
+		rec.Detail = notObjectDetail(line)
+		return rec, own, nil, false
 	}
-	// The record's JSON fields are spans of this private copy of the line.
-	own := bytes.Clone(line)
-	top := map[string][]byte{}
-	eachMember(own, func(k string, v []byte) { top[k] = v })
-	fields := map[string]json.RawMessage{}
+	top := n.scan.top
+	fields := n.fields[:0]
 	var msgs []byte
 	hasMsgs := false
-	if in, ok := top["input"]; ok {
+	if in, ok := get(top, "input"); ok {
 		if in[0] != '{' {
 			rec.Detail = "input is " + kindName(in) + ", not an object"
-			return rec
+			return rec, own, nil, false
 		}
 		rec.Shape = record.ShapeGateway
-		input := map[string][]byte{}
-		eachMember(in, func(k string, v []byte) { input[k] = v })
-		msgs, hasMsgs = input["messages"]
-		rec.Tools = input["tools"]
-		if tc, ok := input["tool_choice"]; ok {
-			fields["tool_choice"] = tc
+		msgs, hasMsgs = get(n.scan.in, "messages")
+		rec.Tools, _ = get(n.scan.in, "tools")
+		if tc, ok := get(n.scan.in, "tool_choice"); ok {
+			fields = append(fields, member{[]byte("tool_choice"), tc})
 		}
-	} else if m, ok := top["messages"]; ok {
+	} else if m, ok := get(top, "messages"); ok {
 		rec.Shape = record.ShapeChat
 		msgs, hasMsgs = m, true
-		rec.Tools = top["tools"]
+		rec.Tools, _ = get(top, "tools")
 	} else {
 		rec.Shape = record.ShapeOther
-		rec.Tools = top["tools"]
+		rec.Tools, _ = get(top, "tools")
 	}
-	rec.Output = top["output"]
-	rec.Metadata = top["metadata"]
-	for k, v := range top {
-		switch k {
+	rec.Output, _ = get(top, "output")
+	rec.Metadata, _ = get(top, "metadata")
+	for _, m := range top {
+		switch string(m.key) {
 		case "input", "output", "metadata", "tools", "messages":
 		default:
-			fields[k] = v
+			fields = append(fields, m) // after tool_choice: a top-level one wins
 		}
 	}
 	if hasMsgs {
 		if msgs[0] != '[' {
 			rec.Shape = record.ShapeRaw
 			rec.Detail = "messages is " + kindName(msgs) + ", not an array"
-			return rec
+			return rec, own, nil, false
 		}
 		rec.Messages = msgs
-		if rec.Shape == record.ShapeChat {
-			if prompt, moved := splitTrailingAssistant(rec.Messages); moved != nil {
-				if len(rec.Output) > 0 {
-					fields["output"] = rec.Output
+		// Parsed once here, for the split and for the checks. Only an
+		// array nested deeper than fastjson goes (300 levels) fails: it
+		// is not split, and the checks report it.
+		if v, err := n.parser.ParseBytes(msgs); err == nil {
+			prompt, parsed = v.GetArray(), true
+			if rec.Shape == record.ShapeChat {
+				k := len(prompt)
+				for k > 0 && isAssistant(prompt[k-1]) {
+					k--
 				}
-				rec.Messages = prompt
-				rec.Output = moved
+				// every turn an assistant turn: the line stays whole and
+				// fails the no_user_message check rather than looking empty
+				if k != len(prompt) && k != 0 {
+					elems := elements(msgs)
+					if len(rec.Output) > 0 {
+						fields = append(fields, member{[]byte("output"), rec.Output})
+					}
+					rec.Messages = joinArray(elems[:k])
+					rec.Output = append(append([]byte(`{"messages":`), joinArray(elems[k:])...), '}')
+					prompt = prompt[:k]
+				}
 			}
 		}
 	}
 	if len(fields) > 0 {
-		rec.Fields, _ = json.Marshal(fields)
+		n.fieldsBuf = appendFields(n.fieldsBuf[:0], fields)
+		rec.Fields = bytes.Clone(n.fieldsBuf)
 	}
+	clear(fields) // spans of this line: not kept alive by the next one
+	n.fields = fields[:0]
 	rec.TraceID = traceID(rec.Metadata)
-	return rec
+	return rec, own, prompt, parsed
 }
 
-// splitTrailingAssistant cuts the assistant turns at the end of a chat
-// conversation off the prompt. It returns the prompt and {"messages":[…]}
-// of the cut turns, or moved == nil when there is nothing to move (or when
-// every turn is an assistant turn: such a line stays whole and fails the
-// no_user_message check rather than looking empty).
-func splitTrailingAssistant(msgs json.RawMessage) (prompt, moved json.RawMessage) {
-	elems := elements(msgs)
-	k := len(elems)
-	for k > 0 && isAssistant(elems[k-1]) {
-		k--
-	}
-	if k == len(elems) || k == 0 {
-		return msgs, nil
-	}
-	return joinArray(elems[:k]), append(append([]byte(`{"messages":`), joinArray(elems[k:])...), '}')
-}
-
-// isAssistant says whether a message (valid JSON) is an object whose role
-// is exactly "assistant".
-func isAssistant(m []byte) bool {
-	if m[0] != '{' {
+// isAssistant says whether a message is an object whose role is written
+// exactly "assistant".
+func isAssistant(m *fastjson.Value) bool {
+	o := m.GetObject()
+	if o == nil {
 		return false
 	}
-	var role []byte
-	eachMember(m, func(k string, v []byte) {
-		if k == "role" {
+	var role *fastjson.Value
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if string(k) == "role" {
 			role = v
 		}
 	})
-	return string(role) == `"assistant"`
+	// v.Type() would unescape a string value in place; its JSON text is
+	// what counts here.
+	var buf [len(`"assistant"`)]byte
+	return role != nil && role.GetObject() == nil && len(role.GetArray()) == 0 &&
+		string(role.MarshalTo(buf[:0])) == `"assistant"`
 }
 
 func joinArray[T ~[]byte](elems []T) json.RawMessage {
@@ -152,16 +175,17 @@ func traceID(meta json.RawMessage) string {
 	if !isKind(meta, '{') {
 		return ""
 	}
-	m := map[string][]byte{}
-	eachMember(meta, func(k string, v []byte) { m[k] = v })
+	m := members(nil, meta)
 	for _, k := range []string{"trace_id", "traceId", "span_id", "spanId"} {
-		v, ok := m[k]
+		v, ok := get(m, k)
 		if !ok {
 			continue
 		}
-		var s string
-		if json.Unmarshal(v, &s) == nil && s != "" {
-			return s
+		if v[0] == '"' {
+			if s := health.AppendUnquoted(nil, v[1:len(v)-1]); len(s) > 0 {
+				return string(s)
+			}
+			continue
 		}
 		if _, err := strconv.ParseFloat(string(v), 64); err == nil {
 			return string(v)
@@ -193,6 +217,16 @@ func kindName(v json.RawMessage) string {
 		return "null"
 	}
 	return "a number"
+}
+
+// notObjectDetail is the Detail of a line that is not a valid JSON object.
+// This error path alone uses encoding/json, for its error text.
+func notObjectDetail(line []byte) string {
+	if !json.Valid(line) {
+		var v any
+		return notObject(line, json.Unmarshal(line, &v))
+	}
+	return notObject(line, nil)
 }
 
 // notObject explains why a line is not a JSON object, naming the column of

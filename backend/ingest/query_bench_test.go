@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tracetune/backend/health"
+	"tracetune/backend/index"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
@@ -20,7 +21,7 @@ func bench1M(b *testing.B) (*store.Store, int64, int64) {
 	b.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), "tracetune-bench")
-	dbPath := filepath.Join(dir, "1m-v1.db")
+	dbPath := filepath.Join(dir, "1m-v2.db") // v2: schema with index_backlog
 	ready := dbPath + ".ready"
 	if _, err := os.Stat(ready); err != nil {
 		os.Remove(dbPath)
@@ -42,7 +43,12 @@ func bench1M(b *testing.B) (*store.Store, int64, int64) {
 		if _, err := ImportFile(ctx, st, d.ID, data, Options{}, nil); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("built 1M dataset in %v", time.Since(start))
+		b.Logf("imported 1M records in %v", time.Since(start))
+		start = time.Now()
+		if _, err := index.Pending(ctx, st); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("indexed them (search, prompt hashes) in %v", time.Since(start))
 		truth := readTruth(b, truthPath)
 		topics := map[string]int64{}
 		var as []store.Assignment

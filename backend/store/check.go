@@ -7,8 +7,8 @@ import (
 )
 
 // Check verifies the database after an unclean stop: SQLite's own integrity
-// check, and that the per-code totals kept by triggers equal a recount of
-// the records.
+// check, and that what is kept beside the records (per-code totals, prompt
+// hashes) equals a recount of them.
 func (s *Store) Check(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
@@ -39,6 +39,17 @@ func (s *Store) Check(ctx context.Context) error {
 	}
 	if bad > 0 {
 		return fmt.Errorf("record_counts disagrees with the records for %d (dataset, code) pairs", bad)
+	}
+	// records still waiting for the indexer may or may not have theirs yet
+	err = s.db.QueryRowContext(ctx, `WITH want AS (SELECT dataset_id, hash, id FROM records WHERE hash <> ''),
+		indexed AS (SELECT * FROM want w WHERE NOT EXISTS (SELECT 1 FROM index_backlog b WHERE w.id BETWEEN b.lo AND b.hi))
+		SELECT (SELECT COUNT(*) FROM (SELECT * FROM indexed EXCEPT SELECT * FROM record_hashes))
+		     + (SELECT COUNT(*) FROM (SELECT * FROM record_hashes EXCEPT SELECT * FROM want))`).Scan(&bad)
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("record_hashes disagrees with the records for %d rows", bad)
 	}
 	return nil
 }

@@ -195,12 +195,22 @@ func (s *Store) DuplicateDataset(ctx context.Context, id int64, newName string) 
 			FROM records WHERE dataset_id=? ORDER BY id`, nid, id); err != nil {
 			return err
 		}
-		if err := IndexDatasetFTS(ctx, t, nid); err != nil { // search index of the copies (records_write.go)
+		// what RecordTx.Commit writes for an import: the totals, and the
+		// copies' ids for the indexer (index_backlog.go)
+		if _, err := t.ExecContext(ctx, `INSERT INTO record_counts(dataset_id, code, n)
+			SELECT ?, code, n FROM record_counts WHERE dataset_id = ? AND n > 0`, nid, id); err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(ctx, `INSERT INTO index_backlog(dataset_id, lo, hi)
+			SELECT dataset_id, MIN(id), MAX(id) FROM records WHERE dataset_id = ? GROUP BY dataset_id`, nid); err != nil {
 			return err
 		}
 		out, err = scanDataset(t.QueryRowContext(ctx, `SELECT `+datasetCols+` FROM datasets WHERE id=?`, nid))
 		return err
 	})
+	if err == nil {
+		s.backlogAdded()
+	}
 	return out, err
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"tracetune/backend/record"
 )
@@ -51,8 +50,17 @@ func scanRecord(row interface{ Scan(...any) error }) (record.Record, error) {
 		return r, err
 	}
 	r.Shape, r.Code = record.Shape(shape), record.Code(code)
+	for _, c := range []*sql.NullString{&msgs, &tools, &out, &fields, &meta} {
+		if c.String, err = unpack(c.String); err != nil {
+			return r, fmt.Errorf("record %d: %w", r.ID, err)
+		}
+	}
 	r.Messages, r.Tools, r.Output, r.Fields, r.Metadata = rawJSON(msgs), rawJSON(tools), rawJSON(out), rawJSON(fields), rawJSON(meta)
-	r.Raw = expandRaw(&r, r.Raw)
+	raw, err := unpack(r.Raw)
+	if err != nil {
+		return r, fmt.Errorf("record %d: %w", r.ID, err)
+	}
+	r.Raw = expandRaw(&r, raw)
 	r.CreatedAt, r.UpdatedAt = fromMillis(c), fromMillis(u)
 	return r, nil
 }
@@ -79,7 +87,7 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 	case "invalid":
 		big := !forCount
 		if big {
-			n, err := s.cappedCount(ctx, `SELECT 1 FROM records WHERE dataset_id = ? AND code > ''`, f.DatasetID)
+			n, err := s.cappedCount(ctx, `SELECT 1 FROM records WHERE dataset_id = ? AND code <> ''`, f.DatasetID)
 			if err != nil {
 				return "", nil, err
 			}
@@ -88,10 +96,10 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 		if big {
 			conds = append(conds, "+r.code <> ''")
 		} else {
-			conds = append(conds, "r.code > ''")
+			conds = append(conds, "r.code <> ''") // the partial index records_code
 		}
 	default:
-		conds = append(conds, "r.code = ?")
+		conds = append(conds, "r.code = ? AND r.code <> ''")
 		args = append(args, f.Code)
 	}
 	switch {
@@ -102,8 +110,12 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 		args = append(args, f.TopicID)
 	}
 	if f.Generated != nil {
-		conds = append(conds, "r.generated = ?")
-		args = append(args, boolInt(*f.Generated))
+		// literal values: the partial index records_generated serves "= 1"
+		if *f.Generated {
+			conds = append(conds, "r.generated = 1")
+		} else {
+			conds = append(conds, "r.generated = 0")
+		}
 	}
 	if f.MinConfidence != nil || f.MaxConfidence != nil {
 		lo, hi := -1e308, 1e308
@@ -115,7 +127,11 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 		}
 		big := !forCount
 		if big {
-			n, err := s.cappedCount(ctx, `SELECT 1 FROM records WHERE dataset_id = ? AND confidence BETWEEN ? AND ?`, f.DatasetID, lo, hi)
+			nonZero := ""
+			if lo > 0 || hi < 0 {
+				nonZero = " AND confidence <> 0"
+			}
+			n, err := s.cappedCount(ctx, `SELECT 1 FROM records WHERE dataset_id = ? AND confidence BETWEEN ? AND ?`+nonZero, f.DatasetID, lo, hi)
 			if err != nil {
 				return "", nil, err
 			}
@@ -127,6 +143,11 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 		}
 		conds = append(conds, col+" BETWEEN ? AND ?")
 		args = append(args, lo, hi)
+		if lo > 0 || hi < 0 {
+			// says what the range implies, so that SQLite may use the
+			// partial index records_confidence (confidence <> 0)
+			conds = append(conds, col+" <> 0")
+		}
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
@@ -151,7 +172,7 @@ func boolInt(b bool) int {
 // appear (as a prefix for the last one, so results follow typing). Quotes
 // make each word a literal string, so FTS5 syntax characters are harmless.
 func FTSQuery(text string) string {
-	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	words := searchWords(text)
 	if len(words) == 0 {
 		return ""
 	}
@@ -182,11 +203,22 @@ func (s *Store) Records(ctx context.Context, f RecordFilter) ([]record.Record, e
 	}
 	var q string
 	if fq := FTSQuery(f.Search); fq != "" {
-		// Drive the query from the FTS index, which yields rowids (record
-		// ids) in ascending order, and look each up by primary key.
-		q = `SELECT ` + recordCols + ` FROM records_fts f JOIN records r ON r.id = f.rowid LEFT JOIN topics t ON t.id = r.topic_id
+		match, margs, err := s.searchMatch(ctx, f.DatasetID, f.Search)
+		if err != nil {
+			return nil, err
+		}
+		if len(margs) == 1 {
+			// Drive the query from the FTS index, which yields rowids
+			// (record ids) in ascending order, and look each up by
+			// primary key.
+			q = `SELECT ` + recordCols + ` FROM records_fts f JOIN records r ON r.id = f.rowid LEFT JOIN topics t ON t.id = r.topic_id
 			WHERE records_fts MATCH ? AND f.rowid > ? AND ` + w + ` ORDER BY f.rowid LIMIT ?`
-		args = append([]any{fq, f.AfterID}, args...)
+			args = append([]any{fq, f.AfterID}, args...)
+		} else {
+			q = `SELECT ` + recordCols + ` FROM records r LEFT JOIN topics t ON t.id = r.topic_id
+			WHERE ` + w + ` AND r.id > ? AND ` + match + ` ORDER BY r.id LIMIT ?`
+			args = append(append(args, f.AfterID), margs...)
+		}
 	} else {
 		q = `SELECT ` + recordCols + ` FROM records r LEFT JOIN topics t ON t.id = r.topic_id
 			WHERE ` + w + ` AND r.id > ? ORDER BY r.id LIMIT ?`
@@ -243,9 +275,18 @@ func (s *Store) CountRecords(ctx context.Context, f RecordFilter) (int, error) {
 		return 0, err
 	}
 	q := `SELECT COUNT(*) FROM records r WHERE ` + w
-	if fq := FTSQuery(f.Search); fq != "" {
-		q = `SELECT COUNT(*) FROM records_fts f JOIN records r ON r.id = f.rowid WHERE records_fts MATCH ? AND ` + w
-		args = append([]any{fq}, args...)
+	if FTSQuery(f.Search) != "" {
+		match, margs, err := s.searchMatch(ctx, f.DatasetID, f.Search)
+		if err != nil {
+			return 0, err
+		}
+		if len(margs) == 1 { // nothing pending: drive the count from the index
+			q = `SELECT COUNT(*) FROM records_fts f JOIN records r ON r.id = f.rowid WHERE records_fts MATCH ? AND ` + w
+			args = append(margs, args...)
+		} else {
+			q += ` AND ` + match
+			args = append(args, margs...)
+		}
 	}
 	var n int
 	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
@@ -286,7 +327,12 @@ func (s *Store) CodeCounts(ctx context.Context, datasetID int64) (map[string]int
 // CodeSamples returns the line numbers and ids of the first n records (by id)
 // that have code.
 func (s *Store) CodeSamples(ctx context.Context, datasetID int64, code string, n int) (lines []int, ids []int64, err error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, line FROM records WHERE dataset_id = ? AND code = ? ORDER BY id LIMIT ?`, datasetID, code, n)
+	q := `SELECT id, line FROM records WHERE dataset_id = ? AND code = ? ORDER BY id LIMIT ?`
+	if code != "" {
+		// says what the code implies, for the partial index records_code
+		q = `SELECT id, line FROM records WHERE dataset_id = ? AND code = ? AND code <> '' ORDER BY id LIMIT ?`
+	}
+	rows, err := s.db.QueryContext(ctx, q, datasetID, code, n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("samples of %s in dataset %d: %w", code, datasetID, err)
 	}

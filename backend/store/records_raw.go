@@ -30,7 +30,8 @@ func CompactRaw(rec *record.Record) {
 		return
 	}
 	for _, m := range []string{rawSorted, rawInserted} {
-		if b := rebuildRaw(rec, m); b != nil && string(b) == rec.Raw {
+		c := rawMatcher{rest: rec.Raw}
+		if layoutRaw(&c, rec, m) && !c.failed && c.rest == "" {
 			rec.Raw = m
 			return
 		}
@@ -58,22 +59,69 @@ func expandRaw(r *record.Record, col string) string {
 		return col
 	}
 	if isMarker(r.Shape, col) {
-		return string(rebuildRaw(r, col))
+		var b bytes.Buffer
+		b.Grow(len(r.Messages) + len(r.Tools) + len(r.Output) + len(r.Metadata) + 64)
+		if !layoutRaw(&b, r, col) {
+			return ""
+		}
+		return b.String()
 	}
 	return col[1:]
 }
 
-// rebuildRaw encodes a record's fields in a layout, or returns nil when the
-// layout cannot express the record.
-func rebuildRaw(r *record.Record, layout string) []byte {
-	if len(r.Fields) > 0 || len(r.Messages) == 0 {
-		return nil
+// rawWriter is what layoutRaw writes a line to: a buffer that rebuilds it,
+// or a rawMatcher that compares it with the stored line as it goes.
+type rawWriter interface {
+	Write(p []byte) (int, error)
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
+
+// rawMatcher checks, without building it, that what is written equals rest
+// from its start, consuming it.
+type rawMatcher struct {
+	rest   string
+	failed bool
+}
+
+func (m *rawMatcher) WriteString(s string) (int, error) {
+	if m.failed || !strings.HasPrefix(m.rest, s) {
+		m.failed = true
+	} else {
+		m.rest = m.rest[len(s):]
 	}
-	var b bytes.Buffer
-	b.Grow(len(r.Messages) + len(r.Tools) + len(r.Output) + len(r.Metadata) + 64)
+	return len(s), nil
+}
+
+func (m *rawMatcher) Write(p []byte) (int, error) {
+	if m.failed || len(p) > len(m.rest) || m.rest[:len(p)] != string(p) {
+		m.failed = true
+	} else {
+		m.rest = m.rest[len(p):]
+	}
+	return len(p), nil
+}
+
+func (m *rawMatcher) WriteByte(c byte) error {
+	if m.failed || m.rest == "" || m.rest[0] != c {
+		m.failed = true
+	} else {
+		m.rest = m.rest[1:]
+	}
+	return nil
+}
+
+// layoutRaw writes a record's fields to b in a layout, or returns false
+// when the layout cannot express the record.
+func layoutRaw(b rawWriter, r *record.Record, layout string) bool {
+	if len(r.Fields) > 0 || len(r.Messages) == 0 {
+		return false
+	}
 	field := func(name string, v json.RawMessage) {
 		if len(v) > 0 {
-			b.WriteString(`,"` + name + `":`)
+			b.WriteString(`,"`)
+			b.WriteString(name)
+			b.WriteString(`":`)
 			b.Write(v)
 		}
 	}
@@ -92,30 +140,28 @@ func rebuildRaw(r *record.Record, layout string) []byte {
 		}
 	case record.ShapeChat:
 		if layout != rawSorted {
-			return nil
+			return false
 		}
-		msgs := r.Messages
-		if len(r.Output) > 0 {
+		b.WriteString(`{"messages":`)
+		msgs, o := r.Messages, r.Output
+		if len(o) > 0 {
 			// the output of a chat line is the assistant turns moved out
 			// of it: {"messages":[…]}; put them back
 			const pre = `{"messages":[`
-			o := string(r.Output)
-			if !strings.HasPrefix(o, pre) || !strings.HasSuffix(o, "]}") || len(msgs) < 2 {
-				return nil
+			if !bytes.HasPrefix(o, []byte(pre)) || !bytes.HasSuffix(o, []byte("]}")) || len(msgs) < 2 {
+				return false
 			}
-			joined := make([]byte, 0, len(msgs)+len(o))
-			joined = append(joined, msgs[:len(msgs)-1]...)
-			joined = append(joined, ',')
-			joined = append(joined, o[len(pre):len(o)-1]...)
-			msgs = joined
+			b.Write(msgs[:len(msgs)-1])
+			b.WriteByte(',')
+			b.Write(o[len(pre) : len(o)-1])
+		} else {
+			b.Write(msgs)
 		}
-		b.WriteString(`{"messages":`)
-		b.Write(msgs)
 		field("metadata", r.Metadata)
 		field("tools", r.Tools)
 	default:
-		return nil
+		return false
 	}
 	b.WriteByte('}')
-	return b.Bytes()
+	return true
 }

@@ -16,6 +16,10 @@ const insertCols = `id, dataset_id, line, raw, shape, messages, tools, output, f
 
 const insertColCount = 23
 
+// plainCols are the columns an import's record sets (the others keep their
+// defaults, written as literals): fewer bound values is a cheaper insert.
+const plainCols = `id, line, raw, shape, messages, tools, output, fields, metadata, source, trace_id, hash, code, detail`
+
 // insertRows is how many records one multi-row INSERT carries (23 columns ×
 // 64 rows stays far below SQLite's parameter limit).
 const insertRows = 64
@@ -24,31 +28,36 @@ const insertRows = 64
 // SQLite's write lock on Begin (its first statement is a write), so the ids
 // it hands out with AssignIDs are the ones the rows get: callers can refer
 // to a record (a duplicate's original) before it is written.
+//
+// Besides the rows it keeps, for Commit, what an insert trigger per row
+// would cost more to keep: the per-code totals, and the id range the
+// indexer has to take in (index_backlog.go).
 type RecordTx struct {
-	ctx       context.Context
-	conn      *sql.Conn
-	t         *sql.Tx
-	datasetID int64
-	nextID    int64
-	many, one *sql.Stmt
-	stageMany *sql.Stmt
-	stageOne  *sql.Stmt
-	ts        int64
-	buf, sbuf []any
-	staged    int // rows waiting in temp.fts_stage
-	derive    int // of which the text is to be derived in SQL
+	ctx        context.Context
+	store      *Store
+	conn       *sql.Conn
+	t          *sql.Tx
+	datasetID  int64
+	nextID     int64
+	plain, one *sql.Stmt
+	ts         int64
+	buf        []any
+	counts     map[record.Code]int
+	lo, hi     int64 // ids inserted, for the index backlog
 }
 
 // BeginRecords starts a record transaction on a dataset.
 func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, error) {
 	// A connection of its own, with a small page cache while it writes:
 	// inserts touch only the right edge of each B-tree, and a 1M-record
-	// import must stay within its memory budget. Release restores it.
+	// import must stay within its memory budget. No checkpoint at commit:
+	// copying the whole import from the WAL into the database there cost
+	// a third of the import; it runs afterwards (Release, checkpointLater).
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKB)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = OFF`, importCacheKB)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
@@ -57,7 +66,8 @@ func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, e
 		releaseConn(conn)
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
-	rt := &RecordTx{ctx: ctx, conn: conn, t: t, datasetID: datasetID, ts: now()}
+	rt := &RecordTx{ctx: ctx, store: s, conn: conn, t: t, datasetID: datasetID, ts: now(), counts: map[record.Code]int{}}
+	s.importing.Add(1)
 	fail := func(err error) (*RecordTx, error) {
 		t.Rollback()
 		releaseConn(conn)
@@ -73,24 +83,18 @@ func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, e
 	if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM records`).Scan(&rt.nextID); err != nil {
 		return fail(err)
 	}
-	// Search text waits in a temp table (per connection, in memory) and
-	// goes to FTS5 in one statement per ftsBatch records.
-	if _, err := t.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS fts_stage(id INTEGER PRIMARY KEY, body TEXT)`); err != nil {
-		return fail(err)
-	}
-	if _, err := t.ExecContext(ctx, `DELETE FROM temp.fts_stage`); err != nil {
-		return fail(err)
-	}
-	if rt.stageMany, err = t.PrepareContext(ctx, `INSERT INTO temp.fts_stage(id, body) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", insertRows), ",")); err != nil {
-		return fail(err)
-	}
-	if rt.stageOne, err = t.PrepareContext(ctx, `INSERT INTO temp.fts_stage(id, body) VALUES (?,?)`); err != nil {
+	// The dataset id and the time are the same for every row: they go in
+	// the statement as integer literals rather than as bound values.
+	ds, ts := fmt.Sprint(datasetID), fmt.Sprint(rt.ts)
+	// trace_id, code and detail are mostly empty: they are bound as NULL
+	// (emptyArg), which the driver binds without allocating, and stored
+	// as ''.
+	plainRow := "(?,?,?,?,?,?,?,?,?,?,ifnull(?,''),?,ifnull(?,''),ifnull(?,'')," + ds + ",NULL,0,'',0,NULL,''," + ts + "," + ts + ")"
+	if rt.plain, err = t.PrepareContext(ctx, `INSERT INTO records(`+plainCols+`, dataset_id, topic_id, confidence, method, generated, source_record_id, strategy, created_at, updated_at) VALUES `+
+		strings.TrimSuffix(strings.Repeat(plainRow+",", insertRows), ",")); err != nil {
 		return fail(err)
 	}
 	row := "(" + strings.TrimSuffix(strings.Repeat("?,", insertColCount), ",") + ")"
-	if rt.many, err = t.PrepareContext(ctx, `INSERT INTO records(`+insertCols+`) VALUES `+strings.TrimSuffix(strings.Repeat(row+",", insertRows), ",")); err != nil {
-		return fail(err)
-	}
 	if rt.one, err = t.PrepareContext(ctx, `INSERT INTO records(`+insertCols+`) VALUES `+row); err != nil {
 		return fail(err)
 	}
@@ -102,6 +106,9 @@ func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, e
 func (rt *RecordTx) DeleteAll() (int, error) {
 	res, err := rt.t.ExecContext(rt.ctx, `DELETE FROM records WHERE dataset_id = ?`, rt.datasetID)
 	if err != nil {
+		return 0, fmt.Errorf("clear dataset %d: %w", rt.datasetID, err)
+	}
+	if _, err := rt.t.ExecContext(rt.ctx, `DELETE FROM index_backlog WHERE dataset_id = ?`, rt.datasetID); err != nil {
 		return 0, fmt.Errorf("clear dataset %d: %w", rt.datasetID, err)
 	}
 	n, _ := res.RowsAffected()
@@ -121,81 +128,61 @@ func (rt *RecordTx) AssignIDs(recs []record.Record) {
 }
 
 // Insert writes records (ids assigned first if missing) to the dataset.
-// Their search text is derived from the stored messages by SQL.
-func (rt *RecordTx) Insert(recs []record.Record) error { return rt.InsertText(recs, nil) }
-
-// InsertText is Insert with each record's search text computed by the
-// caller (texts[i] for recs[i]; nil: derive it in SQL), which spares SQLite
-// a second JSON parse of every prompt.
-func (rt *RecordTx) InsertText(recs []record.Record, texts []string) error {
+func (rt *RecordTx) Insert(recs []record.Record) error {
 	rt.AssignIDs(recs)
 	for len(recs) > 0 {
-		n, st, stage := insertRows, rt.many, rt.stageMany
-		if len(recs) < insertRows {
-			n, st, stage = 1, rt.one, rt.stageOne
+		n := insertRows
+		if len(recs) < n || !allPlain(recs[:n]) {
+			n = 1
 		}
-		rt.buf, rt.sbuf = rt.buf[:0], rt.sbuf[:0]
-		for i := range recs[:n] {
-			rt.buf = appendRecordArgs(rt.buf, &recs[i], rt.datasetID, rt.ts)
-			var body any
-			if texts != nil {
-				body = texts[i]
-			} else {
-				rt.derive++
+		rt.buf = rt.buf[:0]
+		st := rt.plain
+		if n == 1 {
+			st = rt.one
+			rt.buf = appendRecordArgs(rt.buf, &recs[0], rt.datasetID, rt.ts)
+		} else {
+			for i := range recs[:n] {
+				rt.buf = appendPlainArgs(rt.buf, &recs[i])
 			}
-			rt.sbuf = append(rt.sbuf, recs[i].ID, body)
 		}
 		if _, err := st.ExecContext(rt.ctx, rt.buf...); err != nil {
 			return fmt.Errorf("insert record (line %d): %w", recs[0].Line, err)
 		}
-		if _, err := stage.ExecContext(rt.ctx, rt.sbuf...); err != nil {
-			return fmt.Errorf("stage search text (line %d): %w", recs[0].Line, err)
+		for i := range recs[:n] {
+			r := &recs[i]
+			rt.counts[r.Code]++
+			if rt.lo == 0 || r.ID < rt.lo {
+				rt.lo = r.ID
+			}
+			rt.hi = max(rt.hi, r.ID)
 		}
-		rt.staged += n
 		recs = recs[n:]
-		if texts != nil {
-			texts = texts[n:]
-		}
-	}
-	if rt.staged >= ftsBatch {
-		return rt.indexFTS()
 	}
 	return nil
 }
 
-// ftsBatch is how many inserted records are indexed for search at once.
-const ftsBatch = 10000
+// allPlain says whether records set nothing beyond the plain columns.
+func allPlain(recs []record.Record) bool {
+	for i := range recs {
+		r := &recs[i]
+		if r.TopicID != 0 || r.Confidence != 0 || r.Method != "" || r.Generated || r.SourceRecordID != 0 || r.Strategy != "" || !r.CreatedAt.IsZero() {
+			return false
+		}
+	}
+	return true
+}
 
-// indexFTS moves the staged search text into the index in one statement.
-func (rt *RecordTx) indexFTS() error {
-	if rt.staged == 0 {
+func appendPlainArgs(a []any, r *record.Record) []any {
+	return append(a, r.ID, r.Line, packText(rawColumn(r)), string(r.Shape), packArg(r.Messages), packArg(r.Tools),
+		packArg(r.Output), packArg(r.Fields), packArg(r.Metadata), r.Source, emptyArg(r.TraceID), r.Hash,
+		emptyArg(string(r.Code)), emptyArg(r.Detail))
+}
+
+func emptyArg(s string) any {
+	if s == "" {
 		return nil
 	}
-	q := `INSERT INTO records_fts(rowid, body) SELECT id, body FROM temp.fts_stage`
-	if rt.derive > 0 {
-		q = `INSERT INTO records_fts(rowid, body)
-			SELECT s.id, COALESCE(s.body, ` + ftsBody("r") + `) FROM temp.fts_stage s JOIN records r ON r.id = s.id`
-	}
-	if _, err := rt.t.ExecContext(rt.ctx, q); err != nil {
-		return fmt.Errorf("index records for search: %w", err)
-	}
-	if _, err := rt.t.ExecContext(rt.ctx, `DELETE FROM temp.fts_stage`); err != nil {
-		return err
-	}
-	rt.staged, rt.derive = 0, 0
-	return nil
-}
-
-// indexFTS indexes the records matching where (over records r) for search.
-func indexFTS(ctx context.Context, t *sql.Tx, where string, args ...any) error {
-	_, err := t.ExecContext(ctx, `INSERT INTO records_fts(rowid, body) SELECT r.id, `+ftsBody("r")+` FROM records r WHERE `+where, args...)
-	return err
-}
-
-// IndexDatasetFTS indexes every record of a dataset for search inside t
-// (for code that copies records with plain SQL, like DuplicateDataset).
-func IndexDatasetFTS(ctx context.Context, t *sql.Tx, datasetID int64) error {
-	return indexFTS(ctx, t, `r.dataset_id = ?`, datasetID)
+	return s
 }
 
 func appendRecordArgs(a []any, r *record.Record, datasetID, ts int64) []any {
@@ -210,23 +197,37 @@ func appendRecordArgs(a []any, r *record.Record, datasetID, ts int64) []any {
 	if !r.CreatedAt.IsZero() {
 		created = r.CreatedAt.UnixMilli()
 	}
-	return append(a, r.ID, datasetID, r.Line, rawColumn(r), string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)),
-		nullStr(string(r.Output)), nullStr(string(r.Fields)), nullStr(string(r.Metadata)), r.Source, r.TraceID, r.Hash,
+	return append(a, r.ID, datasetID, r.Line, packText(rawColumn(r)), string(r.Shape), packArg(r.Messages), packArg(r.Tools),
+		packArg(r.Output), packArg(r.Fields), packArg(r.Metadata), r.Source, r.TraceID, r.Hash,
 		string(r.Code), r.Detail, topic, r.Confidence, r.Method, boolInt(r.Generated), src, r.Strategy, created, ts)
 }
 
-// Commit ends the transaction.
+// Commit writes the totals and the index backlog, and ends the
+// transaction.
 func (rt *RecordTx) Commit() error {
-	if err := rt.indexFTS(); err != nil {
-		return err
+	for code, n := range rt.counts {
+		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO record_counts(dataset_id, code, n) VALUES (?, ?, ?)
+			ON CONFLICT(dataset_id, code) DO UPDATE SET n = n + excluded.n`, rt.datasetID, string(code), n); err != nil {
+			return fmt.Errorf("count records of dataset %d: %w", rt.datasetID, err)
+		}
 	}
-	for _, st := range []*sql.Stmt{rt.many, rt.one, rt.stageMany, rt.stageOne} {
+	added := rt.hi > 0
+	if added {
+		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO index_backlog(dataset_id, lo, hi) VALUES (?, ?, ?)`, rt.datasetID, rt.lo, rt.hi); err != nil {
+			return fmt.Errorf("queue records of dataset %d for indexing: %w", rt.datasetID, err)
+		}
+	}
+	for _, st := range []*sql.Stmt{rt.plain, rt.one} {
 		st.Close()
 	}
 	err := rt.t.Commit()
 	rt.release()
 	if err != nil {
 		return fmt.Errorf("commit import into dataset %d: %w", rt.datasetID, err)
+	}
+	rt.store.checkpointLater()
+	if added {
+		rt.store.backlogAdded()
 	}
 	return nil
 }
@@ -241,6 +242,7 @@ func (rt *RecordTx) release() {
 	if rt.conn != nil {
 		releaseConn(rt.conn)
 		rt.conn = nil
+		rt.store.importing.Add(-1)
 	}
 }
 
@@ -250,7 +252,7 @@ const importCacheKB = 8192
 // releaseConn gives a connection back to the pool with the page cache every
 // connection opens with (see Open).
 func releaseConn(c *sql.Conn) {
-	c.ExecContext(context.Background(), `PRAGMA cache_size = -65536`)
+	c.ExecContext(context.Background(), `PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 1000; PRAGMA foreign_keys = ON`)
 	c.Close()
 }
 
@@ -325,8 +327,8 @@ func (s *Store) UpdateCodes(ctx context.Context, ups []CodeUpdate) error {
 func (s *Store) UpdateRecordContent(ctx context.Context, r record.Record) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
 		metadata = ?, trace_id = ?, hash = ?, code = ?, detail = ?, updated_at = ? WHERE id = ?`,
-		rawColumn(&r), string(r.Shape), nullStr(string(r.Messages)), nullStr(string(r.Tools)), nullStr(string(r.Output)),
-		nullStr(string(r.Fields)), nullStr(string(r.Metadata)), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
+		packText(rawColumn(&r)), string(r.Shape), packArg(r.Messages), packArg(r.Tools), packArg(r.Output),
+		packArg(r.Fields), packArg(r.Metadata), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
 	if err != nil {
 		return fmt.Errorf("update record %d: %w", r.ID, err)
 	}
@@ -364,7 +366,7 @@ func (s *Store) DeleteRecordIDs(ctx context.Context, datasetID int64, ids []int6
 // 1–12 (valid or duplicate) with the given prompt hash or, when hash is "",
 // the given trace id. It sees rows written earlier in this transaction.
 func (rt *RecordTx) FirstPassing(hash, traceID string) (id int64, line int, ok bool, err error) {
-	q, arg := `SELECT id, line FROM records WHERE dataset_id = ? AND hash = ? AND +code IN ('', 'duplicate') ORDER BY id LIMIT 1`, hash
+	q, arg := `SELECT id, line FROM (`+passingByHash(1)+`) ORDER BY id LIMIT 1`, hash
 	if hash == "" {
 		q, arg = `SELECT id, line FROM records WHERE dataset_id = ? AND trace_id = ? AND trace_id <> '' AND +code IN ('', 'duplicate') ORDER BY id LIMIT 1`, traceID
 	}
@@ -377,7 +379,7 @@ func (rt *RecordTx) FirstPassing(hash, traceID string) (id int64, line int, ok b
 
 // PassingByKeys returns the dataset's records that passed checks 1–12
 // (valid or duplicate) and share one of the given prompt hashes or trace
-// ids, through the hash and trace indexes.
+// ids, through record_hashes and the (partial) trace index.
 func (s *Store) PassingByKeys(ctx context.Context, datasetID int64, hashes, traces []string) ([]DedupeRow, error) {
 	var out []DedupeRow
 	query := func(col string, keys []string) error {
@@ -387,12 +389,12 @@ func (s *Store) PassingByKeys(ctx context.Context, datasetID int64, hashes, trac
 			for _, k := range keys[:n] {
 				args = append(args, k)
 			}
-			extra := ""
-			if col == "trace_id" {
-				extra = " AND trace_id <> ''" // lets SQLite use the partial trace index
+			q := `SELECT id, line, code, hash, trace_id FROM records
+				WHERE dataset_id = ? AND trace_id <> '' AND trace_id IN (?` + strings.Repeat(",?", n-1) + `) AND +code IN ('', 'duplicate')`
+			if col == "hash" {
+				q = passingByHash(n)
 			}
-			rows, err := s.db.QueryContext(ctx, `SELECT id, line, code, hash, trace_id FROM records
-				WHERE dataset_id = ?`+extra+` AND `+col+` IN (?`+strings.Repeat(",?", n-1)+`) AND +code IN ('', 'duplicate')`, args...)
+			rows, err := s.db.QueryContext(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("records by %s in dataset %d: %w", col, datasetID, err)
 			}
@@ -421,6 +423,25 @@ func (s *Store) PassingByKeys(ctx context.Context, datasetID int64, hashes, trac
 		return nil, err
 	}
 	return out, nil
+}
+
+// passingByHash is a query (id, line, code, hash, trace_id) of the records
+// of dataset ?1 that passed checks 1–12 and have one of the n prompt hashes
+// ?2…: through record_hashes, and by reading the id ranges that still wait
+// for the indexer to put them there.
+func passingByHash(n int) string {
+	var in strings.Builder
+	for i := range n {
+		if i > 0 {
+			in.WriteByte(',')
+		}
+		fmt.Fprintf(&in, "?%d", i+2)
+	}
+	return `SELECT r.id, r.line, r.code, r.hash, r.trace_id FROM record_hashes k JOIN records r ON r.id = k.id
+		WHERE k.dataset_id = ?1 AND k.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')
+	UNION
+	SELECT r.id, r.line, r.code, r.hash, r.trace_id FROM index_backlog b JOIN records r ON r.id BETWEEN b.lo AND b.hi
+		WHERE b.dataset_id = ?1 AND r.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')`
 }
 
 // KeysOf returns the prompt hashes and trace ids (non-empty ones) of the
