@@ -59,6 +59,10 @@ type RecordPage struct {
 	NextID  int64       `json:"next_id"`  // AfterID of the next page; 0 when there is none
 	HasMore bool        `json:"has_more"` // another page follows
 	Total   int         `json:"total"`    // matching records; -1 unless WithTotal
+	// Indexing is, for a search, how many of the dataset's records the
+	// search index has still to take in after an import: they are found
+	// all the same, by reading them, which is slower.
+	Indexing int64 `json:"indexing"`
 }
 
 // previewRunes bounds a row's preview text.
@@ -77,6 +81,11 @@ func (s *Records) Page(q RecordQuery) (RecordPage, error) {
 		return RecordPage{}, err
 	}
 	page := RecordPage{Rows: make([]RecordRow, 0, len(recs)), Total: -1}
+	if f.Search != "" {
+		if page.Indexing, err = s.Store.Backlog(s.ctx(), f.DatasetID); err != nil {
+			return RecordPage{}, err
+		}
+	}
 	if len(recs) > limit {
 		recs, page.HasMore = recs[:limit], true
 	}

@@ -202,8 +202,10 @@ func searchWords(text string) []string {
 }
 
 // searchMatch returns the condition (over records r) and arguments of a
-// search for the typed text: the FTS index, or, for records still waiting
-// for it, every word in the record's stored text.
+// search for the typed text: the FTS index, and, for records still waiting
+// for it, every word in the record's stored text. The ids come from the
+// index and from the pending ranges only, so a search costs what it
+// matches, not what the dataset holds.
 func (s *Store) searchMatch(ctx context.Context, datasetID int64, text string) (string, []any, error) {
 	fq := FTSQuery(text)
 	cond := `r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)`
@@ -214,12 +216,13 @@ func (s *Store) searchMatch(ctx context.Context, datasetID int64, text string) (
 	if pending == 0 {
 		return cond, []any{fq}, nil
 	}
-	args := []any{fq}
+	args := []any{fq, datasetID}
 	var likes []string
 	for _, w := range searchWords(text) {
-		likes = append(likes, `COALESCE(unpack(r.messages), unpack(r.raw)) LIKE ?`)
+		likes = append(likes, `COALESCE(unpack(p.messages), unpack(p.raw)) LIKE ?`)
 		args = append(args, "%"+w+"%")
 	}
-	return `(` + cond + ` OR (EXISTS (SELECT 1 FROM index_backlog b WHERE b.dataset_id = r.dataset_id AND r.id BETWEEN b.lo AND b.hi)
-		AND ` + strings.Join(likes, " AND ") + `))`, args, nil
+	return `r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?
+		UNION ALL SELECT p.id FROM index_backlog b CROSS JOIN records p ON p.id BETWEEN b.lo AND b.hi
+		WHERE b.dataset_id = ? AND ` + strings.Join(likes, " AND ") + `)`, args, nil
 }

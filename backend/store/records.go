@@ -87,7 +87,9 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 	case "invalid":
 		big := !forCount
 		if big {
-			n, err := s.cappedCount(ctx, `SELECT 1 FROM records WHERE dataset_id = ? AND code <> ''`, f.DatasetID)
+			// a range on code: a covering index on (dataset, code, …)
+			// would otherwise be walked through every valid record first
+			n, err := s.cappedCount(ctx, `SELECT 1 FROM records WHERE dataset_id = ? AND code > '' AND code <> ''`, f.DatasetID)
 			if err != nil {
 				return "", nil, err
 			}
@@ -96,7 +98,7 @@ func (s *Store) where(ctx context.Context, f RecordFilter, forCount bool) (strin
 		if big {
 			conds = append(conds, "+r.code <> ''")
 		} else {
-			conds = append(conds, "r.code <> ''") // the partial index records_code
+			conds = append(conds, "r.code > '' AND r.code <> ''") // a range, on the partial index records_code
 		}
 	default:
 		conds = append(conds, "r.code = ? AND r.code <> ''")

@@ -428,7 +428,9 @@ func (s *Store) PassingByKeys(ctx context.Context, datasetID int64, hashes, trac
 // passingByHash is a query (id, line, code, hash, trace_id) of the records
 // of dataset ?1 that passed checks 1–12 and have one of the n prompt hashes
 // ?2…: through record_hashes, and by reading the id ranges that still wait
-// for the indexer to put them there.
+// for the indexer to put them there. CROSS JOIN and +r.hash make the
+// backlog's id ranges drive: SQLite would otherwise build an automatic
+// index on the hashes of every record, per query.
 func passingByHash(n int) string {
 	var in strings.Builder
 	for i := range n {
@@ -440,8 +442,8 @@ func passingByHash(n int) string {
 	return `SELECT r.id, r.line, r.code, r.hash, r.trace_id FROM record_hashes k JOIN records r ON r.id = k.id
 		WHERE k.dataset_id = ?1 AND k.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')
 	UNION
-	SELECT r.id, r.line, r.code, r.hash, r.trace_id FROM index_backlog b JOIN records r ON r.id BETWEEN b.lo AND b.hi
-		WHERE b.dataset_id = ?1 AND r.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')`
+	SELECT r.id, r.line, r.code, r.hash, r.trace_id FROM index_backlog b CROSS JOIN records r ON r.id BETWEEN b.lo AND b.hi
+		WHERE b.dataset_id = ?1 AND +r.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')`
 }
 
 // KeysOf returns the prompt hashes and trace ids (non-empty ones) of the

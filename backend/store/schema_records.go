@@ -88,8 +88,9 @@ func init() {
 	// What an import writes per record, made cheap (issue 3's speed bar):
 	//   - per-code totals on insert are added by the inserting code once
 	//     per transaction instead of by a trigger per row;
-	//   - the code, topic, generated and confidence indexes leave out what
-	//     most imported records have (valid, no topic, not generated,
+	//   - the code, topic, generated and confidence indexes (and, from
+	//     migration 41, the per-topic counts' one) leave out what most
+	//     imported records have (valid, no topic, not generated,
 	//     confidence 0):
 	//     those filters walk the (dataset, id) index instead, and find a
 	//     page at once since such records are the many (see where);

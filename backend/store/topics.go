@@ -371,11 +371,18 @@ type TopicCounts struct {
 	ByTopic       map[int64]int `json:"by_topic"`
 }
 
-// CountTopics counts valid records per topic in one pass.
+// CountTopics counts valid records per topic in one pass over the partial
+// index records_valid_topic (categorized valid records); the valid total
+// comes from the per-code totals.
 func (s *Store) CountTopics(ctx context.Context, datasetID int64) (TopicCounts, error) {
 	c := TopicCounts{ByTopic: map[int64]int{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(topic_id,0), COUNT(*), SUM(CASE WHEN confidence < ? THEN 1 ELSE 0 END)
-		FROM records WHERE dataset_id=? AND code='' GROUP BY topic_id`, record.LowConfidence, datasetID)
+	codes, err := s.CodeCounts(ctx, datasetID)
+	if err != nil {
+		return c, err
+	}
+	c.Valid = codes[string(record.Valid)]
+	rows, err := s.db.QueryContext(ctx, `SELECT topic_id, COUNT(*), SUM(CASE WHEN confidence < ? THEN 1 ELSE 0 END)
+		FROM records WHERE dataset_id=? AND code='' AND topic_id IS NOT NULL GROUP BY topic_id`, record.LowConfidence, datasetID)
 	if err != nil {
 		return c, err
 	}
@@ -386,15 +393,11 @@ func (s *Store) CountTopics(ctx context.Context, datasetID int64) (TopicCounts, 
 		if err := rows.Scan(&id, &n, &low); err != nil {
 			return c, err
 		}
-		c.Valid += n
-		if id == 0 {
-			c.Uncategorized += n
-			continue
-		}
 		c.ByTopic[id] = n
 		c.Categorized += n
 		c.Low += low
 	}
+	c.Uncategorized = c.Valid - c.Categorized
 	return c, rows.Err()
 }
 

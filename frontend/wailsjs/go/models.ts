@@ -369,6 +369,7 @@ export namespace app {
 	    next_id: number;
 	    has_more: boolean;
 	    total: number;
+	    indexing: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new RecordPage(source);
@@ -380,6 +381,7 @@ export namespace app {
 	        this.next_id = source["next_id"];
 	        this.has_more = source["has_more"];
 	        this.total = source["total"];
+	        this.indexing = source["indexing"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
