@@ -188,6 +188,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	// what the command queued for the indexer (an import) is indexed
 	// before the process ends; the app's indexer would do it otherwise
+	if n, err := st.Backlog(ctx, 0); err == nil && n >= 100000 {
+		fmt.Fprintf(stderr, "tracetune: indexing %d records for search…\n", n)
+	}
 	if _, err := index.Pending(ctx, st); err != nil {
 		fmt.Fprintf(stderr, "tracetune %s: index records: %v\n", cmd.Name, err)
 		return 1

@@ -42,6 +42,15 @@ func nastyLines() []string {
 	}
 	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 	lines := []string{
+		// from the first reference test of Normalize
+		`{"input":{"messages":[{"role":"user","content":"a \\"quoted\\" word and \\u00e9"}],"tool_choice":{"type":"auto"}},"x":[1,{"y":"}"}],"metadata":{"trace_id":"t1"}}`,
+		` { "messages" : [ {"role":"user","content":"hello there friend"} , {"role" : "assistant", "content":"hi"} ] , "metadata": {"traceId": 42} } `,
+		`{"messages":[{"role":"assistant","content":"only me"}]}`,
+		`{"messages":[{"role":"user","content":"x"},"not an object",{"role":"assistant"}]}`,
+		`{"input":{"messages":[{"role":"user","content":"hi there you"}]},"input":{"tools":[]}}`,
+		`{"messages":[{"role":"user","content":"é ✓ 東京"}],"tools":[{"type":"function"}],"reference_answer":{"k":[true,false,null,-1.5e3]}}`,
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"tab\\there\"}],\r\n\"z\":0}",
+		`{"input":{"messages":[`, `not json`,
 		// shapes and classification
 		`{}`, `[]`, `"s"`, `12`, `null`, `true`, `[{"messages":[]}]`, `{"a":1,"a":2,"b":3}`,
 		`{"input":[]}`, `{"input":null}`, `{"input":"x"}`, `{"input":{}}`, `{"input":{"messages":[]}}`,
