@@ -9,13 +9,15 @@ import (
 	"context"
 	"log"
 	"sync"
+	"time"
 
 	"tracetune/backend/health"
 	"tracetune/backend/store"
 )
 
-// batch is how many record ids one indexing transaction takes: small
-// enough that the write lock is held for milliseconds.
+// batch is how many record ids one indexing transaction takes: enough for
+// FTS5 to write few segments, few enough that an edit waits for the write
+// lock a tenth of a second at most.
 const batch = 10000
 
 // Pending indexes every queued record and returns how many ids it took
@@ -57,7 +59,7 @@ func Start(st *store.Store) *Indexer {
 			case <-ctx.Done():
 				return
 			case <-ix.kick:
-				if _, err := Pending(ctx, st); err != nil && ctx.Err() == nil {
+				if err := ix.drain(ctx); err != nil && ctx.Err() == nil {
 					// the queue stays; the next kick or start retries
 					log.Printf("index records: %v", err)
 				}
@@ -66,6 +68,27 @@ func Start(st *store.Store) *Indexer {
 	}()
 	return ix
 }
+
+// drain indexes the queue a batch at a time, pausing while an import
+// writes: both want SQLite's one write lock, and the import comes first.
+func (ix *Indexer) drain(ctx context.Context) error {
+	for {
+		for ix.st.Importing() {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(yieldToImport):
+			}
+		}
+		n, err := ix.st.IndexPending(ctx, batch, health.SearchText)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// yieldToImport is how often a paused indexer looks again.
+const yieldToImport = 100 * time.Millisecond
 
 // Kick asks for the queue to be drained (never blocks).
 func (ix *Indexer) Kick() {

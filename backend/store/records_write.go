@@ -57,7 +57,7 @@ func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, e
 	if err != nil {
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = OFF`, importCacheKB)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d; PRAGMA wal_autocheckpoint = 0`, importCacheKB)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
 	}
@@ -252,7 +252,7 @@ const importCacheKB = 8192
 // releaseConn gives a connection back to the pool with the page cache every
 // connection opens with (see Open).
 func releaseConn(c *sql.Conn) {
-	c.ExecContext(context.Background(), `PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 1000; PRAGMA foreign_keys = ON`)
+	c.ExecContext(context.Background(), `PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 1000`)
 	c.Close()
 }
 

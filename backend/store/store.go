@@ -80,6 +80,9 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// Importing says whether an import (a RecordTx) is writing.
+func (s *Store) Importing() bool { return s.importing.Load() > 0 }
+
 // ckptQuiet is how long imports must have been idle before a checkpoint.
 const ckptQuiet = 200 * time.Millisecond
 
