@@ -219,10 +219,10 @@ func (s *Store) searchMatch(ctx context.Context, datasetID int64, text string) (
 	args := []any{fq, datasetID}
 	var likes []string
 	for _, w := range searchWords(text) {
-		likes = append(likes, `COALESCE(unpack(p.messages), unpack(p.raw)) LIKE ?`)
+		likes = append(likes, `COALESCE(`+unpackSQL("p.messages")+`, `+unpackSQL("p.raw")+`) LIKE ?`)
 		args = append(args, "%"+w+"%")
 	}
 	return `r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?
 		UNION ALL SELECT p.id FROM index_backlog b CROSS JOIN records p ON p.id BETWEEN b.lo AND b.hi
-		WHERE b.dataset_id = ? AND ` + strings.Join(likes, " AND ") + `)`, args, nil
+		WHERE b.dataset_id = ? AND p.dataset_id = b.dataset_id AND ` + strings.Join(likes, " AND ") + `)`, args, nil
 }

@@ -79,6 +79,13 @@ func pack(b []byte) []byte {
 // the input, while what is kept is usually a fraction of it.
 var packScratch = sync.Pool{New: func() any { return new([]byte) }}
 
+// unpackSQL is the SQL expression of column col as it was before pack.
+// Packed values are bound as bytes, so they are exactly the BLOBs of these
+// TEXT columns: the others skip a call into Go.
+func unpackSQL(col string) string {
+	return `(CASE WHEN typeof(` + col + `) = 'blob' THEN unpack(` + col + `) ELSE ` + col + ` END)`
+}
+
 // unpack returns a column value as it was before pack.
 func unpack(s string) (string, error) {
 	if !strings.HasPrefix(s, packedPrefix) {

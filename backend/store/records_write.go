@@ -443,7 +443,7 @@ func passingByHash(n int) string {
 		WHERE k.dataset_id = ?1 AND k.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')
 	UNION
 	SELECT r.id, r.line, r.code, r.hash, r.trace_id FROM index_backlog b CROSS JOIN records r ON r.id BETWEEN b.lo AND b.hi
-		WHERE b.dataset_id = ?1 AND +r.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')`
+		WHERE b.dataset_id = ?1 AND r.dataset_id = ?1 AND +r.hash IN (` + in.String() + `) AND +r.code IN ('', 'duplicate')`
 }
 
 // KeysOf returns the prompt hashes and trace ids (non-empty ones) of the

@@ -68,14 +68,14 @@ INSERT INTO records_fts(rowid, body) SELECT id, `+ftsBody("records")+` FROM reco
 // array), or the raw line when the record has no usable messages, cut at
 // ftsMaxChars.
 func ftsBody(t string) string {
-	msgs := `unpack(` + t + `.messages)` // see pack.go
+	msgs := unpackSQL(t + ".messages")
 	return `substr(CASE WHEN json_valid(` + msgs + `) AND json_type(` + msgs + `) = 'array' THEN
 		(SELECT group_concat(CASE json_type(m.value, '$.content')
 			WHEN 'text' THEN json_extract(m.value, '$.content')
 			WHEN 'array' THEN (SELECT group_concat(json_extract(p.value, '$.text'), ' ')
 				FROM json_each(m.value, '$.content') p WHERE p.type = 'object')
 			END, ' ') FROM json_each(` + msgs + `) m WHERE m.type = 'object')
-		ELSE unpack(` + t + `.raw) END, 1, ` + ftsMaxChars + `)`
+		ELSE ` + unpackSQL(t+".raw") + ` END, 1, ` + ftsMaxChars + `)`
 }
 
 // ftsMaxChars bounds the text indexed per record: prompts are a few hundred
