@@ -52,7 +52,7 @@ func (s *Store) BeginRecords(ctx context.Context, datasetID int64) (*RecordTx, e
 	// inserts touch only the right edge of each B-tree, and a 1M-record
 	// import must stay within its memory budget. No checkpoint at commit:
 	// copying the whole import from the WAL into the database there cost
-	// a third of the import; it runs afterwards (Release, checkpointLater).
+	// a third of the import; it runs once imports pause (checkpointLater).
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import into dataset %d: %w", datasetID, err)
