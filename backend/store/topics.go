@@ -336,7 +336,7 @@ func (s *Store) Prompts(ctx context.Context, f PromptFilter) ([]Prompt, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	q := `SELECT r.id, COALESCE(`+unpackSQL("r.messages")+`,''), COALESCE(r.topic_id,0), COALESCE(t.name,''), r.confidence, r.method
+	q := `SELECT r.id, COALESCE(` + unpackSQL("r.messages") + `,''), COALESCE(r.topic_id,0), COALESCE(t.name,''), r.confidence, r.method
 		FROM records r LEFT JOIN topics t ON t.id = r.topic_id
 		WHERE r.dataset_id=? AND r.code='' AND r.id>?`
 	switch {
