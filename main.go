@@ -42,6 +42,7 @@ func main() {
 		OnStartup:   app.OnStartup(deps),
 		OnShutdown:  app.OnShutdown(deps),
 		Bind:        app.Bindings(deps),
+		EnumBind:    []any{app.Events},
 		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
 	})
 	if err != nil {

@@ -8,20 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"strings"
 
+	"github.com/adrg/xdg"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"tracetune/backend/index"
 	"tracetune/backend/jobs"
+	"tracetune/backend/secrets"
 	"tracetune/backend/store"
-)
-
-// Events the frontend listens to.
-const (
-	EventJob     = "job"      // jobs.Progress of any job
-	EventChanged = "changed"  // {dataset_id}: data of a dataset changed; refresh views
-	EventDrop    = "filedrop" // []string of dropped file paths
 )
 
 // Deps are the services every bound struct shares.
@@ -29,6 +25,9 @@ type Deps struct {
 	Store   *store.Store
 	Jobs    *jobs.Runner
 	DataDir string
+	// Secrets holds API keys (the OS keyring, or a 0600 file where there is
+	// none); tests give each run a file store of its own.
+	Secrets *secrets.Store
 
 	win   context.Context // the window's context, set on startup; nil headless
 	index *index.Indexer
@@ -36,7 +35,7 @@ type Deps struct {
 
 // NewDeps wires the job runner so that progress reaches the window.
 func NewDeps(st *store.Store, dataDir string) *Deps {
-	d := &Deps{Store: st, DataDir: dataDir}
+	d := &Deps{Store: st, DataDir: dataDir, Secrets: secrets.Default()}
 	d.Jobs = jobs.New(st, func(p jobs.Progress) {
 		d.emit(EventJob, p)
 		if p.State != jobs.Running && p.DatasetID != 0 {
@@ -73,7 +72,6 @@ func (d *Deps) startup(ctx context.Context) {
 		log.Printf("reset steps: %v", err)
 	}
 	d.index = index.Start(d.Store)
-	runtime.OnFileDrop(ctx, func(_, _ int, paths []string) { d.emit(EventDrop, paths) })
 }
 
 // ctx is the context for backend calls.
@@ -85,9 +83,9 @@ func (d *Deps) ctx() context.Context {
 }
 
 // emit sends an event to the window (a no-op without one).
-func (d *Deps) emit(name string, data any) {
+func (d *Deps) emit(name Event, data any) {
 	if d.win != nil {
-		runtime.EventsEmit(d.win, name, data)
+		runtime.EventsEmit(d.win, string(name), data)
 	}
 }
 
@@ -115,7 +113,19 @@ func (d *Deps) pickSave(title, defaultName string) (string, error) {
 	if d.win == nil {
 		return "", errors.New("no window to open a dialog in")
 	}
-	return runtime.SaveFileDialog(d.win, runtime.SaveDialogOptions{Title: title, DefaultFilename: defaultName})
+	return runtime.SaveFileDialog(d.win, runtime.SaveDialogOptions{Title: title, DefaultFilename: defaultName, DefaultDirectory: saveDir()})
+}
+
+// saveDir is where exports are offered first: the user's Downloads folder,
+// else home; never the process's working directory.
+func saveDir() string {
+	xdg.Reload()
+	for _, dir := range []string{xdg.UserDirs.Download, os.Getenv("HOME")} {
+		if fi, err := os.Stat(dir); dir != "" && err == nil && fi.IsDir() {
+			return dir
+		}
+	}
+	return ""
 }
 
 // need returns an error naming an empty required argument.

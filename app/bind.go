@@ -4,10 +4,14 @@ package app
 func Bindings(d *Deps) []any {
 	return []any{
 		&Datasets{d},
+		&Deploy{d},
+		&DryRun{d},
+		&Grader{d},
 		&Jobs{d},
 		&Records{d},
 		&Settings{d},
 		&Sources{d},
 		&Topics{d},
+		&Train{d},
 	}
 }

@@ -45,11 +45,11 @@ func (s *Datasets) CreateFromFile(name, objective, path string) (Created, error)
 	if err := need("file", path); err != nil {
 		return Created{}, err
 	}
-	d, work, err := pipeline.CreateFromFile(s.ctx(), s.Store, name, objective, path)
+	d, job, err := pipeline.CreateFromFile(s.ctx(), s.Store, name, objective, path)
 	if err != nil {
 		return Created{}, err
 	}
-	id, err := s.Jobs.Start(d.ID, "create_and_start", work)
+	id, err := s.Jobs.Start(job)
 	return Created{Dataset: d, JobID: id}, err
 }
 
@@ -66,7 +66,18 @@ func (s *Datasets) Import(datasetID int64, path, mode string) (int64, error) {
 	if _, err := s.Store.Dataset(s.ctx(), datasetID); err != nil {
 		return 0, err
 	}
-	return s.Jobs.Start(datasetID, "import", pipeline.ImportWork(s.Store, datasetID, path, m))
+	return s.Jobs.Start(pipeline.ImportWork(s.Store, datasetID, path, m))
+}
+
+// SetSettings changes a dataset's validation settings (minimum user message
+// length, maximum prompt tokens) and revalidates its records in the
+// background; it returns the job id.
+func (s *Datasets) SetSettings(id int64, settings record.Settings) (int64, error) {
+	job, err := pipeline.SettingsWork(s.ctx(), s.Store, id, settings)
+	if err != nil {
+		return 0, err
+	}
+	return s.Jobs.Start(job)
 }
 
 // Update renames a dataset or changes its objective.

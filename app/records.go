@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -116,41 +115,18 @@ func (s *Records) Count(q RecordQuery) (int, error) {
 
 // filterOf checks a query and turns it into the store's filter.
 func filterOf(q RecordQuery) (store.RecordFilter, error) {
-	if q.DatasetID <= 0 {
-		return store.RecordFilter{}, errors.New("dataset is required")
-	}
-	if q.MinConfidence != nil && q.MaxConfidence != nil && *q.MinConfidence > *q.MaxConfidence {
-		return store.RecordFilter{}, fmt.Errorf("confidence range is empty: minimum %.2f is above maximum %.2f", *q.MinConfidence, *q.MaxConfidence)
-	}
-	if q.Code != "" && q.Code != "valid" && q.Code != "invalid" && !knownCode(q.Code) {
-		return store.RecordFilter{}, fmt.Errorf("unknown validation code %q", q.Code)
-	}
-	if q.TopicID < -1 {
-		return store.RecordFilter{}, fmt.Errorf("topic id %d is not a topic (0 any, -1 uncategorized)", q.TopicID)
-	}
-	if q.AfterID < 0 {
-		return store.RecordFilter{}, fmt.Errorf("cursor %d is negative", q.AfterID)
-	}
 	if q.Limit <= 0 {
 		q.Limit = store.DefaultPageSize
 	}
 	if q.Limit > store.MaxPageSize-1 {
 		q.Limit = store.MaxPageSize - 1
 	}
-	return store.RecordFilter{
+	f := store.RecordFilter{
 		DatasetID: q.DatasetID, Code: q.Code, TopicID: q.TopicID, Generated: q.Generated,
 		MinConfidence: q.MinConfidence, MaxConfidence: q.MaxConfidence, Search: q.Search,
 		AfterID: q.AfterID, Limit: q.Limit,
-	}, nil
-}
-
-func knownCode(c string) bool {
-	for _, k := range record.CheckOrder {
-		if string(k) == c {
-			return true
-		}
 	}
-	return false
+	return f, f.Validate()
 }
 
 // row projects a record onto a browser line.
@@ -223,6 +199,21 @@ func (s *Records) Delete(datasetID int64, ids []int64) (int, error) {
 	n, err := ingest.DeleteRecords(s.ctx(), s.Store, datasetID, ids)
 	if n > 0 || err == nil {
 		s.changed(datasetID)
+	}
+	return n, err
+}
+
+// DeleteMatching deletes every record matching a query's filters ("all N
+// matching", its cursor and limit ignored) in one transaction and returns
+// how many went; duplicates are rechecked.
+func (s *Records) DeleteMatching(q RecordQuery) (int, error) {
+	f, err := filterOf(q)
+	if err != nil {
+		return 0, err
+	}
+	n, err := ingest.DeleteMatching(s.ctx(), s.Store, f)
+	if n > 0 || err == nil {
+		s.changed(q.DatasetID)
 	}
 	return n, err
 }

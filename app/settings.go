@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"tracetune/backend/llm"
-	"tracetune/backend/secrets"
 	"tracetune/backend/store"
 )
 
@@ -16,7 +15,7 @@ import (
 type Settings struct{ *Deps }
 
 func (s *Settings) manager() *llm.Manager {
-	return &llm.Manager{Store: s.Store, Secrets: secrets.Default()}
+	return &llm.Manager{Store: s.Store, Secrets: s.Deps.Secrets}
 }
 
 // Provider is a provider as the page sees it: whether a key is set, never the key.
@@ -102,7 +101,7 @@ func (in ProviderInput) llm() llm.ProviderInput {
 
 // KeyStorage reports the keyring backend in use.
 func (s *Settings) KeyStorage() KeyStorage {
-	st := secrets.Default().Status()
+	st := s.Deps.Secrets.Status()
 	return KeyStorage{Backend: st.Backend, Path: st.Path, Note: st.Note}
 }
 

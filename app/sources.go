@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"tracetune/backend/gateway"
-	"tracetune/backend/jobs"
 	"tracetune/backend/pipeline"
 	"tracetune/backend/secrets"
 	"tracetune/backend/store"
@@ -18,11 +17,7 @@ import (
 // Keys go to the keyring and never come back to the page.
 type Sources struct{ *Deps }
 
-// sourceSecrets is where source keys live; tests point it at a temporary
-// file store so they never touch the user's keyring.
-var sourceSecrets = secrets.Default
-
-func (s *Sources) secrets() *secrets.Store { return sourceSecrets() }
+func (s *Sources) secrets() *secrets.Store { return s.Deps.Secrets }
 
 // SourceInfo is a source as the page sees it: whether keys are set, never the keys.
 type SourceInfo struct {
@@ -260,23 +255,12 @@ func (s *Sources) CreateDataset(in CreateInput) (Created, error) {
 	if err != nil {
 		return Created{}, err
 	}
-	f.To = end
-	src, row, err := gateway.Load(s.ctx(), s.Store, s.secrets(), in.Source)
+	d, job, err := pipeline.CreateFromSource(s.ctx(), s.Store, s.secrets(), in.Name, in.Objective,
+		pipeline.SourceSelection{Source: in.Source, Filter: f, IDs: in.IDs, WindowEnd: end})
 	if err != nil {
 		return Created{}, err
 	}
-	d, err := s.Store.CreateDataset(s.ctx(), in.Name, in.Objective)
-	if err != nil {
-		return Created{}, err
-	}
-	st, ids := s.Store, append([]string(nil), in.IDs...)
-	extract := func(ctx context.Context, report jobs.Reporter) (any, error) {
-		if len(ids) > 0 {
-			return gateway.PullIDs(ctx, st, src, row.ID, d.ID, ids, f, end, gateway.Progress(report))
-		}
-		return gateway.Pull(ctx, st, src, row.ID, d.ID, gateway.PullOptions{Filter: f}, gateway.Progress(report))
-	}
-	id, err := s.Jobs.Start(d.ID, "create_and_start", pipeline.Chain(st, d.ID, extract))
+	id, err := s.Jobs.Start(job)
 	return Created{Dataset: d, JobID: id}, err
 }
 
@@ -286,23 +270,11 @@ func (s *Sources) Pull(datasetID int64, source string) (int64, error) {
 	if err := need("source", source); err != nil {
 		return 0, err
 	}
-	if _, err := s.Store.Dataset(s.ctx(), datasetID); err != nil {
-		return 0, err
-	}
-	src, row, err := gateway.Load(s.ctx(), s.Store, s.secrets(), source)
+	job, err := pipeline.PullWork(s.ctx(), s.Store, s.secrets(), datasetID, source, gateway.PullOptions{})
 	if err != nil {
 		return 0, err
 	}
-	st := s.Store
-	return s.Jobs.Start(datasetID, "pull", func(ctx context.Context, report jobs.Reporter) (any, error) {
-		var res gateway.PullResult
-		_, err := pipeline.RunStep(ctx, st, datasetID, pipeline.StepExtract, func(ctx context.Context) (string, error) {
-			r, err := gateway.Pull(ctx, st, src, row.ID, datasetID, gateway.PullOptions{}, gateway.Progress(report))
-			res = r
-			return fmt.Sprintf("%d new, %d skipped, %d invalid", r.New, r.Skipped, r.Invalid), err
-		})
-		return res, err
-	})
+	return s.Jobs.Start(job)
 }
 
 // Linked is a source a dataset pulls from, for step 1.

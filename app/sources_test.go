@@ -16,14 +16,12 @@ import (
 func sourcesService(t *testing.T) (*Sources, *store.Store) {
 	t.Helper()
 	sec := secrets.Open(secrets.Options{ForceFile: true, Dir: t.TempDir()})
-	old := sourceSecrets
-	sourceSecrets = func() *secrets.Store { return sec }
-	t.Cleanup(func() { sourceSecrets = old })
 	st, err := store.Open(filepath.Join(t.TempDir(), "app.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := NewDeps(st, t.TempDir())
+	d.Secrets = sec
 	t.Cleanup(func() { d.Jobs.StopAll(); st.Close() })
 	return &Sources{d}, st
 }

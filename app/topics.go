@@ -1,13 +1,11 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
 
 	"tracetune/backend/coverage"
-	"tracetune/backend/jobs"
 	"tracetune/backend/pipeline"
 	"tracetune/backend/record"
 	"tracetune/backend/topics"
@@ -30,18 +28,6 @@ func (s *Topics) dataset(id int64) error {
 		return fmt.Errorf("dataset %d: %w", id, err)
 	}
 	return nil
-}
-
-// topicOf checks that a topic belongs to the dataset the window shows.
-func (s *Topics) topicOf(datasetID, topicID int64) (record.Topic, error) {
-	t, err := s.Store.Topic(s.ctx(), topicID)
-	if err != nil {
-		return t, fmt.Errorf("topic %d: %w", topicID, err)
-	}
-	if t.DatasetID != datasetID {
-		return t, fmt.Errorf("topic %d (%s) belongs to dataset %d, not %d", topicID, t.Name, t.DatasetID, datasetID)
-	}
-	return t, nil
 }
 
 // Tree returns the dataset's topic hierarchy with record counts per topic.
@@ -72,39 +58,14 @@ func (s *Topics) AssignmentCount(datasetID int64) (int, error) {
 // records and refreshes coverage, in the background. Both steps' nodes show
 // Processing while they run. It returns the job id.
 func (s *Topics) Generate(datasetID int64, k int, offline bool) (int64, error) {
-	if k < 0 || k > 200 {
-		return 0, fmt.Errorf("number of topics k=%d must be 0 (automatic) or 1–200", k)
+	opt := topics.GenerateOptions{K: k, Seed: generateSeed, Offline: offline}
+	if err := opt.Validate(); err != nil {
+		return 0, err
 	}
 	if err := s.dataset(datasetID); err != nil {
 		return 0, err
 	}
-	svc, st := s.svc(), s.Store
-	work := func(ctx context.Context, report jobs.Reporter) (any, error) {
-		var res struct {
-			Generate   topics.GenerateResult   `json:"generate"`
-			Categorize topics.CategorizeResult `json:"categorize"`
-		}
-		_, err := pipeline.RunStep(ctx, st, datasetID, pipeline.StepTopics, func(ctx context.Context) (string, error) {
-			g, err := svc.Generate(ctx, datasetID, topics.GenerateOptions{K: k, Seed: generateSeed, Offline: offline},
-				func(d, t int64, m string) { report(d, t, "generate: "+m) })
-			res.Generate = g
-			if err != nil {
-				return "", err
-			}
-			c, err := svc.Categorize(ctx, datasetID, topics.CategorizeOptions{Mode: topics.ModeAll, Offline: offline},
-				func(d, t int64, m string) { report(d, t, "categorize: "+m) })
-			res.Categorize = c
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%d topics (%s), %d records categorized", g.K, g.Vectors, c.Processed), nil
-		})
-		if err != nil {
-			return res, err
-		}
-		return res, s.refreshCoverage(ctx, datasetID)
-	}
-	return s.Jobs.Start(datasetID, "topics_generate", work)
+	return s.Jobs.Start(pipeline.GenerateTopicsWork(s.Store, datasetID, opt))
 }
 
 // Categorize assigns records to leaf topics in the background: mode
@@ -112,42 +73,14 @@ func (s *Topics) Generate(datasetID int64, k int, offline bool) (int64, error) {
 // every valid record except those a person confirmed or moved (method
 // manual), which keep their topic. It returns the job id.
 func (s *Topics) Categorize(datasetID int64, mode string, offline bool) (int64, error) {
-	m := topics.Mode(mode)
-	if m != topics.ModeUnlabeled && m != topics.ModeAll {
-		return 0, fmt.Errorf("categorize mode must be unlabeled or all, not %q", mode)
+	opt := topics.CategorizeOptions{Mode: topics.Mode(mode), Offline: offline}
+	if err := opt.Validate(); err != nil {
+		return 0, err
 	}
 	if err := s.dataset(datasetID); err != nil {
 		return 0, err
 	}
-	svc, st := s.svc(), s.Store
-	work := func(ctx context.Context, report jobs.Reporter) (any, error) {
-		var res topics.CategorizeResult
-		_, err := pipeline.RunStep(ctx, st, datasetID, pipeline.StepTopics, func(ctx context.Context) (string, error) {
-			c, err := svc.Categorize(ctx, datasetID, topics.CategorizeOptions{Mode: m, Offline: offline}, report)
-			res = c
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%d records categorized (%s), %d under 0.7", c.Processed, m, c.LowConfidence), nil
-		})
-		if err != nil {
-			return res, err
-		}
-		return res, s.refreshCoverage(ctx, datasetID)
-	}
-	return s.Jobs.Start(datasetID, "categorize", work)
-}
-
-// refreshCoverage re-runs step 3 after categorization so its node follows.
-func (s *Topics) refreshCoverage(ctx context.Context, datasetID int64) error {
-	_, err := pipeline.RunStep(ctx, s.Store, datasetID, pipeline.StepCoverage, func(ctx context.Context) (string, error) {
-		r, err := coverage.Compute(ctx, s.Store, datasetID)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("balance %.2f (%s)", r.Balance, r.Rating), nil
-	})
-	return err
+	return s.Jobs.Start(pipeline.CategorizeWork(s.Store, datasetID, opt))
 }
 
 // ApplyTemplate replaces the hierarchy with a built-in template; keep
@@ -189,20 +122,14 @@ func (s *Topics) RenameTopic(datasetID, topicID int64, name string) error {
 	if err := need("topic name", name); err != nil {
 		return err
 	}
-	if _, err := s.topicOf(datasetID, topicID); err != nil {
-		return err
-	}
-	err := s.svc().RenameTopic(s.ctx(), topicID, strings.TrimSpace(name))
+	err := s.svc().RenameTopic(s.ctx(), datasetID, topicID, strings.TrimSpace(name))
 	s.changed(datasetID)
 	return err
 }
 
 // EditTopic sets a topic's description and keywords.
 func (s *Topics) EditTopic(datasetID, topicID int64, description string, keywords []string) error {
-	if _, err := s.topicOf(datasetID, topicID); err != nil {
-		return err
-	}
-	err := s.svc().EditTopic(s.ctx(), topicID, description, keywords)
+	err := s.svc().EditTopic(s.ctx(), datasetID, topicID, description, keywords)
 	s.changed(datasetID)
 	return err
 }
@@ -210,15 +137,7 @@ func (s *Topics) EditTopic(datasetID, topicID int64, description string, keyword
 // MoveTopic puts a topic under newParentID (0: top level); it returns how
 // many records were unassigned because a leaf became a parent.
 func (s *Topics) MoveTopic(datasetID, topicID, newParentID int64) (int, error) {
-	if _, err := s.topicOf(datasetID, topicID); err != nil {
-		return 0, err
-	}
-	if newParentID != 0 {
-		if _, err := s.topicOf(datasetID, newParentID); err != nil {
-			return 0, fmt.Errorf("new parent: %w", err)
-		}
-	}
-	n, err := s.svc().MoveTopic(s.ctx(), topicID, newParentID)
+	n, err := s.svc().MoveTopic(s.ctx(), datasetID, topicID, newParentID)
 	s.changed(datasetID)
 	return n, err
 }
@@ -226,20 +145,14 @@ func (s *Topics) MoveTopic(datasetID, topicID, newParentID int64) (int, error) {
 // DeleteTopic removes a topic and its subtopics; it returns how many
 // records became uncategorized.
 func (s *Topics) DeleteTopic(datasetID, topicID int64) (int, error) {
-	if _, err := s.topicOf(datasetID, topicID); err != nil {
-		return 0, err
-	}
-	n, err := s.svc().DeleteTopic(s.ctx(), topicID)
+	n, err := s.svc().DeleteTopic(s.ctx(), datasetID, topicID)
 	s.changed(datasetID)
 	return n, err
 }
 
 // SetTarget sets a leaf topic's target share in percent (0: uniform).
 func (s *Topics) SetTarget(datasetID, topicID int64, percent float64) error {
-	if _, err := s.topicOf(datasetID, topicID); err != nil {
-		return err
-	}
-	err := coverage.SetTarget(s.ctx(), s.Store, topicID, percent)
+	err := s.svc().SetTarget(s.ctx(), datasetID, topicID, percent)
 	s.changed(datasetID)
 	return err
 }
@@ -249,7 +162,7 @@ func (s *Topics) ResetTargets(datasetID int64) error {
 	if err := s.dataset(datasetID); err != nil {
 		return err
 	}
-	err := coverage.ResetTargets(s.ctx(), s.Store, datasetID)
+	err := s.svc().ResetTargets(s.ctx(), datasetID)
 	s.changed(datasetID)
 	return err
 }
@@ -292,12 +205,25 @@ func (s *Topics) MoveRecords(datasetID int64, recordIDs []int64, topicID int64) 
 	if len(recordIDs) == 0 {
 		return fmt.Errorf("no records to move")
 	}
-	if _, err := s.topicOf(datasetID, topicID); err != nil {
-		return err
-	}
 	err := s.svc().Move(s.ctx(), datasetID, recordIDs, topicID)
 	s.changed(datasetID)
 	return err
+}
+
+// ConfirmAllLow confirms the topic of every low-confidence record ("all N
+// matching") and returns how many.
+func (s *Topics) ConfirmAllLow(datasetID int64) (int, error) {
+	n, err := s.svc().ConfirmAllLow(s.ctx(), datasetID)
+	s.changed(datasetID)
+	return n, err
+}
+
+// MoveAllLow moves every low-confidence record to a leaf topic and returns
+// how many.
+func (s *Topics) MoveAllLow(datasetID, topicID int64) (int, error) {
+	n, err := s.svc().MoveAllLow(s.ctx(), datasetID, topicID)
+	s.changed(datasetID)
+	return n, err
 }
 
 // PickExportPath opens the native save dialog for the hierarchy's JSON.

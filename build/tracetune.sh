@@ -76,6 +76,14 @@ run_tests() {
   if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
   go vet ./...
   if go list -deps ./backend/... | grep -q wailsapp; then echo "backend/ imports Wails: it must stay pure Go"; exit 1; fi
+  if ! go mod tidy -diff >/dev/null; then echo "go.mod/go.sum are not tidy: run go mod tidy"; go mod tidy -diff || true; exit 1; fi
+
+  say "Frontend: generated bindings match the Go code, formatting"
+  wails generate module >/dev/null
+  if ! git diff --quiet -- frontend/wailsjs || [ -n "$(git ls-files --others --exclude-standard frontend/wailsjs)" ]; then
+    echo "frontend/wailsjs is out of date: run wails generate module and commit it"; git status --short frontend/wailsjs; exit 1
+  fi
+  (cd frontend && npm run --silent format:check)
 
   say "Go: unit tests (real SQLite, local HTTP fakes)"
   go test -count=1 -timeout 20m ./...

@@ -1,6 +1,6 @@
 // Package cli holds the headless commands: the same backend calls as the
-// window, printing text or, with --json, JSON. Each area registers its
-// commands from init in its own file.
+// window, printing text or, with --json, JSON. Each area defines its
+// commands in its own file; commands lists them in workflow order.
 package cli
 
 import (
@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/adrg/xdg"
@@ -25,19 +24,50 @@ import (
 // Command is one headless subcommand.
 type Command struct {
 	Name    string
-	Usage   string // e.g. "health --dataset N [--json]"
-	Summary string
+	Usage   string // one form per line, e.g. "health --dataset N [--json]"
+	Summary string // one line for the command list
+	Help    string // the long help of `tracetune help NAME`
 	Run     func(e *Env, args []string) error
 }
 
-var commands = map[string]Command{}
+// commands are the headless commands in the order a user runs them: set up
+// providers and sources, make a dataset, curate it, grade, dry-run, train,
+// deploy; then the housekeeping ones.
+var commands = []Command{
+	providersCommand,
+	rolesCommand,
+	sourcesCommand,
+	createCommand,
+	importCommand,
+	pullCommand,
+	healthCommand,
+	settingsCommand,
+	recordsCommand,
+	topicsCommand,
+	categorizeCommand,
+	coverageCommand,
+	generateCommand,
+	graderCommand,
+	dryrunCommand,
+	trainCommand,
+	benchmarkCommand,
+	playgroundCommand,
+	deployCommand,
+	datasetsCommand,
+	duplicateCommand,
+	exportCommand,
+	deleteCommand,
+	usageCommand,
+}
 
-// Register adds a command; names are unique.
-func Register(c Command) {
-	if _, dup := commands[c.Name]; dup {
-		panic("cli: command registered twice: " + c.Name)
+// lookup finds a command by name.
+func lookup(name string) (Command, bool) {
+	for _, c := range commands {
+		if c.Name == name {
+			return c, true
+		}
 	}
-	commands[c.Name] = c
+	return Command{}, false
 }
 
 // IsCommand says whether args name a headless command (else the window opens).
@@ -49,7 +79,7 @@ func IsCommand(args []string) bool {
 	if len(rest) == 0 {
 		return false
 	}
-	_, ok := commands[rest[0]]
+	_, ok := lookup(rest[0])
 	return ok || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" || !strings.HasPrefix(rest[0], "-")
 }
 
@@ -157,10 +187,25 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+		if len(rest) > 1 {
+			c, ok := lookup(rest[1])
+			if !ok {
+				fmt.Fprintf(stderr, "tracetune help: unknown command %q\n", rest[1])
+				return 2
+			}
+			commandHelp(stdout, c)
+			return 0
+		}
 		help(stdout)
 		return 0
 	}
-	cmd, ok := commands[rest[0]]
+	if len(rest) > 1 && (rest[1] == "-h" || rest[1] == "--help") {
+		if c, ok := lookup(rest[0]); ok {
+			commandHelp(stdout, c)
+			return 0
+		}
+	}
+	cmd, ok := lookup(rest[0])
 	if !ok {
 		fmt.Fprintf(stderr, "tracetune: unknown command %q\n", rest[0])
 		help(stderr)
@@ -180,7 +225,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err := cmd.Run(e, rest[1:]); err != nil {
 		var u UsageError
 		if errors.As(err, &u) {
-			fmt.Fprintf(stderr, "tracetune %s: %s\nusage: tracetune %s\n", cmd.Name, u.Msg, cmd.Usage)
+			fmt.Fprintf(stderr, "tracetune %s: %s\n", cmd.Name, u.Msg)
+			usage(stderr, "usage: ", cmd)
 			return 2
 		}
 		fmt.Fprintf(stderr, "tracetune %s: %v\n", cmd.Name, err)
@@ -200,14 +246,35 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func help(w io.Writer) {
 	fmt.Fprintln(w, "Tracetune turns LLM traces into a reinforcement fine-tuned model.")
-	fmt.Fprintln(w, "Run with no command to open the window. Headless commands (add --json for JSON, --data-dir DIR for another data directory):")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	fmt.Fprintln(w, "Run with no command to open the window. Headless commands, in the order a user")
+	fmt.Fprintln(w, "runs them (add --json for JSON, --data-dir DIR for another data directory;")
+	fmt.Fprintln(w, "tracetune help COMMAND says more):")
+	for _, c := range commands {
+		fmt.Fprintln(w)
+		usage(w, "  ", c)
+		fmt.Fprintf(w, "      %s\n", c.Summary)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		c := commands[n]
-		fmt.Fprintf(w, "\n  tracetune %s\n      %s\n", c.Usage, c.Summary)
+}
+
+// usage prints a command's forms, one per line; a line that starts with
+// a space continues the form above it.
+func usage(w io.Writer, indent string, c Command) {
+	for i, line := range strings.Split(c.Usage, "\n") {
+		if i > 0 {
+			indent = strings.Repeat(" ", len(indent))
+		}
+		if strings.HasPrefix(line, " ") {
+			fmt.Fprintf(w, "%s          %s\n", indent, strings.TrimSpace(line))
+			continue
+		}
+		fmt.Fprintf(w, "%stracetune %s\n", indent, line)
+	}
+}
+
+func commandHelp(w io.Writer, c Command) {
+	usage(w, "usage: ", c)
+	fmt.Fprintf(w, "\n%s\n", c.Summary)
+	if c.Help != "" {
+		fmt.Fprintf(w, "\n%s\n", c.Help)
 	}
 }

@@ -8,11 +8,26 @@ import (
 	"tracetune/backend/pipeline"
 )
 
-func init() {
-	Register(Command{Name: "datasets", Usage: "datasets [--json]", Summary: "list datasets with their record counts and status", Run: datasetsCmd})
-	Register(Command{Name: "create", Usage: "create --name N [--objective O] [--file F] [--json]", Summary: "create a dataset; with --file, import it and run the automatic steps", Run: createCmd})
-	Register(Command{Name: "delete", Usage: "delete --dataset N --yes [--json]", Summary: "delete a dataset and all its records", Run: deleteCmd})
-}
+var datasetsCommand = Command{Name: "datasets", Usage: "datasets [--json]",
+	Summary: "list datasets with their record counts and status", Run: datasetsCmd,
+	Help: `Lists every dataset: id, name, record counts (total, valid, invalid) and
+the furthest step reached. With --json, an array of
+{"id","name","objective","total","valid","invalid","topics","balance","status","steps"}
+where steps holds the seven steps' statuses in pipeline order.`}
+
+var createCommand = Command{Name: "create", Usage: "create --name N [--objective O] [--file F] [--json]",
+	Summary: "create a dataset; with --file, import it and run the automatic steps", Run: createCmd,
+	Help: `Creates a dataset. With --file, Create & Start runs as in the window:
+Extract (the import), then Topics, Categorize and Coverage, each marking its
+canvas node. Stop (Ctrl-C) keeps what was finished.
+  --name       the dataset's name (unique)
+  --objective  one sentence: what the tuned model should get better at
+  --file       a JSONL file to import`}
+
+var deleteCommand = Command{Name: "delete", Usage: "delete --dataset N --yes [--json]",
+	Summary: "delete a dataset and all its records", Run: deleteCmd,
+	Help: `Deletes a dataset and everything it owns. Without --yes it only says how
+many records would go.`}
 
 // datasetRow is the --json shape of one dataset.
 type datasetRow struct {
@@ -84,11 +99,11 @@ func createCmd(e *Env, args []string) error {
 		}
 		return e.Print(rowOf(s), func(w io.Writer) { fmt.Fprintf(w, "created dataset %d %q\n", d.ID, d.Name) })
 	}
-	d, work, err := pipeline.CreateFromFile(e.Ctx, e.Store, *name, *objective, *file)
+	d, job, err := pipeline.CreateFromFile(e.Ctx, e.Store, *name, *objective, *file)
 	if err != nil {
 		return err
 	}
-	_, runErr := e.Jobs.Run(e.Ctx, d.ID, "create_and_start", work)
+	_, runErr := e.Jobs.Run(e.Ctx, job)
 	s, err := pipeline.Summarize(e.Ctx, e.Store, d)
 	if err != nil {
 		return err
@@ -127,5 +142,39 @@ func deleteCmd(e *Env, args []string) error {
 	}
 	return e.Print(map[string]any{"deleted": d.ID, "name": d.Name, "records": c.Total}, func(w io.Writer) {
 		fmt.Fprintf(w, "deleted dataset %q and its %d records\n", d.Name, c.Total)
+	})
+}
+
+var duplicateCommand = Command{Name: "duplicate", Usage: "duplicate --dataset N --name M [--json]",
+	Summary: "copy a dataset: records, topics, settings, sources with their filters and cursors", Run: duplicateCmd,
+	Help: `Copies a dataset under a new name: its records (with their codes and topics),
+topic tree, validation settings, and the sources it pulls from with their
+filters and cursors, so Pull New Traces in the copy continues where the
+original is. With --json, the new dataset's row as in tracetune datasets.`}
+
+func duplicateCmd(e *Env, args []string) error {
+	fs := Flags("duplicate")
+	ds := fs.String("dataset", "", "dataset name or id")
+	name := fs.String("name", "", "the copy's name")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return Usage("--name is required")
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	c, err := e.Store.DuplicateDataset(e.Ctx, d.ID, *name)
+	if err != nil {
+		return err
+	}
+	s, err := pipeline.Summarize(e.Ctx, e.Store, c)
+	if err != nil {
+		return err
+	}
+	return e.Print(rowOf(s), func(w io.Writer) {
+		fmt.Fprintf(w, "copied %q to %q (dataset %d): %d records\n", d.Name, c.Name, c.ID, s.Total)
 	})
 }

@@ -11,13 +11,28 @@ import (
 	"tracetune/backend/secrets"
 )
 
-func init() {
-	Register(Command{Name: "providers", Usage: "providers list|test|add|remove [flags] [--json]",
-		Summary: "model providers: list, test (lists models), add --name --kind --url [--key|--key-stdin] [--api-version], remove --name", Run: providersCmd})
-	Register(Command{Name: "roles", Usage: "roles list | roles set --role R --provider P --model M [--json]",
-		Summary: "which provider and model serve generation, judge, embedding, base, training", Run: rolesCmd})
-	Register(Command{Name: "usage", Usage: "usage [--dataset N] [--json]", Summary: "tokens and estimated cost per action", Run: usageCmd})
-}
+var providersCommand = Command{Name: "providers",
+	Usage: "providers list | providers test [--name P]\n" +
+		"providers add --name P --kind K [--url U] [--key-stdin] [--api-version V]\n" +
+		"providers remove --name P",
+	Summary: "model providers: list, test (lists their models), add, remove", Run: providersCmd,
+	Help: `Model providers are OpenAI-compatible endpoints (openai, azure, openrouter,
+ollama, lmstudio, vllm, …). Keys go to the OS keyring, never the database.
+  list    every provider, the environment one (OPENAI_API_KEY) included
+  test    lists the models of one provider (--name) or of every provider
+  add     --name, --kind, --url (default per kind), --key or --key-stdin,
+          --api-version (azure)
+  remove  --name`}
+
+var rolesCommand = Command{Name: "roles", Usage: "roles list | roles set --role R --provider P --model M [--json]",
+	Summary: "which provider and model serve generation, judge, embedding, base, training", Run: rolesCmd,
+	Help: `Each role (generation, judge, embedding, base, training) is served by one
+provider and model. roles set --role R --provider P --model M assigns one.`}
+
+var usageCommand = Command{Name: "usage", Usage: "usage [--dataset N] [--json]",
+	Summary: "tokens and estimated cost per action", Run: usageCmd,
+	Help: `Token and cost totals per action (topics, categorize, grader, dryrun, …),
+for one dataset or all.`}
 
 func (e *Env) manager() *llm.Manager { return &llm.Manager{Store: e.Store, Secrets: secrets.Default()} }
 
@@ -76,7 +91,25 @@ func providersCmd(e *Env, args []string) error {
 			return err
 		}
 		if *name == "" {
-			return Usage("providers test: --name is required")
+			rs, err := m.TestAll(e.Ctx)
+			if err != nil {
+				return err
+			}
+			if err := e.Print(rs, func(w io.Writer) {
+				if len(rs) == 0 {
+					fmt.Fprintln(w, "no providers: tracetune providers add --name N --kind openai --key-stdin, or set OPENAI_API_KEY")
+				}
+				for _, r := range rs {
+					if r.OK {
+						fmt.Fprintf(w, "%s: connected, %d models\n", r.Provider, len(r.Models))
+					} else {
+						fmt.Fprintf(w, "%s: %s\n", r.Provider, r.Error)
+					}
+				}
+			}); err != nil {
+				return err
+			}
+			return llm.Failed(rs)
 		}
 		models, err := m.Test(e.Ctx, *name)
 		if err != nil {

@@ -76,4 +76,30 @@ func TestProvidersAndRolesCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "401 from "+f.URL+": check the API key for provider bad") || strings.Contains(errs, "sk-wrong") {
 		t.Fatalf("wrong key: %d %s", code, errs)
 	}
+
+	// With no --name, every provider is tested (the environment one
+	// included): one result each, and exit 1 because one fails.
+	run(t, "providers", "add", "--name", "good", "--kind", "other", "--url", f.URL, "--key", "sk-cli-key-1234567890", "--data-dir", dir)
+	t.Setenv("OPENAI_API_KEY", "sk-cli-key-1234567890")
+	t.Setenv("OPENAI_BASE_URL", f.URL)
+	out, errs, code = run(t, "providers", "test", "--json", "--data-dir", dir)
+	var all []struct {
+		Provider string   `json:"provider"`
+		OK       bool     `json:"ok"`
+		Models   []string `json:"models"`
+		Error    string   `json:"error"`
+	}
+	if code != 1 || json.Unmarshal([]byte(out), &all) != nil || len(all) != 3 || !strings.Contains(errs, "1 of 3 providers failed") {
+		t.Fatalf("test all: %d %s %s", code, out, errs)
+	}
+	byName := map[string]bool{}
+	for _, r := range all {
+		byName[r.Provider] = r.OK
+		if r.OK && len(r.Models) < 2 || !r.OK && !strings.Contains(r.Error, "401") || strings.Contains(r.Error, "sk-") {
+			t.Errorf("result %+v", r)
+		}
+	}
+	if !byName["environment"] || !byName["good"] || byName["bad"] {
+		t.Errorf("test all: %+v", all)
+	}
 }

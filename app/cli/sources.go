@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"tracetune/backend/gateway"
-	"tracetune/backend/jobs"
+	"tracetune/backend/pipeline"
 	"tracetune/backend/secrets"
 )
 
@@ -16,14 +16,23 @@ import (
 // file store so they never touch the user's keyring.
 var sourceSecrets = secrets.Default
 
-func init() {
-	Register(Command{Name: "sources",
-		Usage:   "sources add --name S --kind langfuse|litellm|vllora|otel|jsonl --url U [--key K | --public-key P --secret-key Q] [--project P] [--replace] | sources list | sources test --name S | sources remove --name S",
-		Summary: "manage gateway trace sources (keys go to the keyring)", Run: sourcesCmd})
-	Register(Command{Name: "pull",
-		Usage:   "pull --dataset N --source S [--since T] [--model M] [--text X] [--has-tools] [--exclude-errors] [--settle D] [--json]",
-		Summary: "pull traces newer than the last pull from a source into a dataset", Run: pullCmd})
-}
+var sourcesCommand = Command{Name: "sources",
+	Usage: "sources add --name S --kind langfuse|litellm|vllora|otel|jsonl --url U\n" +
+		"      [--key K | --public-key P --secret-key Q] [--project P] [--replace]\n" +
+		"sources list | sources test --name S | sources remove --name S",
+	Summary: "manage gateway trace sources (keys go to the keyring)", Run: sourcesCmd,
+	Help: `A source is a gateway Tracetune pulls traces from. Keys: --key K for
+LiteLLM and vllora, --public-key P --secret-key Q for Langfuse; --project P
+for vllora. Keys go to the OS keyring.`}
+
+var pullCommand = Command{Name: "pull",
+	Usage: "pull --dataset N --source S [--since T] [--model M] [--text X] [--has-tools]\n" +
+		"     [--exclude-errors] [--settle D] [--json]",
+	Summary: "pull traces newer than the last pull from a source into a dataset", Run: pullCmd,
+	Help: `Step 1's Pull New Traces: fetches the traces newer than the last pull,
+skips those already present, validates what arrives, and marks the Extract
+node exactly as the window does. --since starts elsewhere (RFC 3339, a date
+or a duration such as 24h).`}
 
 func sourcesCmd(e *Env, args []string) error {
 	if len(args) == 0 {
@@ -216,19 +225,15 @@ func pullCmd(e *Env, args []string) error {
 		}
 		opt.Since = t
 	}
-	src, row, err := gateway.Load(e.Ctx, e.Store, sourceSecrets(), *source)
+	job, err := pipeline.PullWork(e.Ctx, e.Store, sourceSecrets(), d.ID, *source, opt)
 	if err != nil {
 		return err
 	}
-	var res gateway.PullResult
-	_, err = e.Jobs.Run(e.Ctx, d.ID, "pull", func(ctx context.Context, report jobs.Reporter) (any, error) {
-		r, err := gateway.Pull(ctx, e.Store, src, row.ID, d.ID, opt, gateway.Progress(report))
-		res = r
-		return r, err
-	})
+	p, err := e.Jobs.Run(e.Ctx, job)
 	if err != nil {
 		return err
 	}
+	res, _ := p.Result.(gateway.PullResult)
 	return e.Print(res, func(w io.Writer) {
 		fmt.Fprintf(w, "%d new, %d skipped, %d invalid from %s into %q\n", res.New, res.Skipped, res.Invalid, res.Source, d.Name)
 	})

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,21 +8,36 @@ import (
 	"strconv"
 	"strings"
 
-	"tracetune/backend/coverage"
-	"tracetune/backend/jobs"
 	"tracetune/backend/pipeline"
+	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/topics"
 )
 
-func init() {
-	Register(Command{Name: "topics", Usage: "topics generate --dataset N [--offline] [--k K] [--seed S] | topics export --dataset N --out F | topics import --dataset N --file F [--keep|--clear] | topics list --dataset N  [--json]",
-		Summary: "discover, list, export and import a dataset's topic hierarchy", Run: topicsCmd})
-	Register(Command{Name: "categorize", Usage: "categorize --dataset N [--mode unlabeled|all] [--offline] [--json]",
-		Summary: "assign valid records to leaf topics (keyword, similarity, then the model below 0.7)", Run: categorizeCmd})
-	Register(Command{Name: "coverage", Usage: "coverage --dataset N [--target TOPIC=PERCENT]... [--reset-targets] [--json]",
-		Summary: "records per topic against targets, balance, rating and recommendations", Run: coverageCmd})
-}
+var topicsCommand = Command{Name: "topics",
+	Usage: "topics generate --dataset N [--offline] [--k K] [--seed S] [--json]\n" +
+		"topics list --dataset N | topics export --dataset N --out F\n" +
+		"topics import --dataset N --file F [--keep|--clear]",
+	Summary: "discover, list, export and import a dataset's topic hierarchy", Run: topicsCmd,
+	Help: `generate discovers topics (k automatic, or --k 1–200), replaces the
+hierarchy, then categorizes every valid record and refreshes coverage, as the
+window's Generate does. --offline uses TF-IDF and term labels even when a
+provider is configured. import replaces the hierarchy from a JSON file,
+keeping assignments to surviving topic names unless --clear.`}
+
+var categorizeCommand = Command{Name: "categorize", Usage: "categorize --dataset N [--mode unlabeled|all] [--offline] [--json]",
+	Summary: "assign valid records to leaf topics (keyword, similarity, then the model)", Run: categorizeCmd,
+	Help: fmt.Sprintf(`Assigns valid records to leaf topics: keyword match first, then similarity,
+then the generation model for what stays under %.1f confidence.
+--mode unlabeled touches records without a topic; all recategorizes every
+record except those a person confirmed or moved.`, record.LowConfidence)}
+
+var coverageCommand = Command{Name: "coverage",
+	Usage:   "coverage --dataset N [--target TOPIC=PERCENT]... [--reset-targets] [--json]",
+	Summary: "records per topic against targets, balance, rating and recommendations", Run: coverageCmd,
+	Help: `Step 3: valid categorized records per leaf topic against targets (uniform
+unless set with --target), the balance score and rating, and how many
+records each under-served topic needs.`}
 
 func topicsCmd(e *Env, args []string) error {
 	if len(args) == 0 {
@@ -51,41 +65,30 @@ func topicsGenerate(e *Env, args []string) error {
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	if *k < 0 || *k > 200 {
-		return Usage("--k must be 0 (automatic) or 1–200, not %d", *k)
+	opt := topics.GenerateOptions{K: *k, Seed: *seed, Offline: *offline}
+	if err := opt.Validate(); err != nil {
+		return Usage("%v", err)
 	}
 	d, err := e.Dataset(*ds)
 	if err != nil {
 		return err
 	}
-	svc := topics.New(e.Store)
-	if n, err := svc.AssignmentCount(e.Ctx, d.ID); err == nil && n > 0 {
-		fmt.Fprintf(e.Err, "warning: regenerating topics clears %d existing assignments of %q\n", n, d.Name)
+	if n, err := topics.New(e.Store).AssignmentCount(e.Ctx, d.ID); err == nil && n > 0 {
+		fmt.Fprintf(e.Err, "warning: regenerating topics clears %d existing assignments of %q, then categorizes again\n", n, d.Name)
 	}
-	var res topics.GenerateResult
-	_, err = e.Jobs.Run(e.Ctx, d.ID, "topics_generate", func(ctx context.Context, report jobs.Reporter) (any, error) {
-		_, err := pipeline.RunStep(ctx, e.Store, d.ID, pipeline.StepTopics, func(ctx context.Context) (string, error) {
-			var err error
-			res, err = svc.Generate(ctx, d.ID, topics.GenerateOptions{K: *k, Seed: *seed, Offline: *offline}, topics.Progress(report))
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%d topics found (%s, named by %s)", res.K, res.Vectors, res.Naming), nil
-		})
-		return res, err
-	})
+	p, err := e.Jobs.Run(e.Ctx, pipeline.GenerateTopicsWork(e.Store, d.ID, opt))
 	if err != nil {
 		return err
 	}
+	res, _ := p.Result.(pipeline.TopicsResult)
 	return e.Print(res, func(w io.Writer) {
 		fmt.Fprintf(w, "%d topics from %d valid records of %q (vectors %s, names from %s, %d phrasing clusters, silhouette %.3f)\n",
 			res.K, res.Records, d.Name, res.Vectors, res.Naming, res.FineK, res.Silhouette)
 		for _, t := range res.Topics {
 			fmt.Fprintf(w, "  %-32s %s\n", t.Name, strings.Join(t.Keywords, ", "))
 		}
-		if res.Cleared > 0 {
-			fmt.Fprintf(w, "%d assignments were cleared: run categorize\n", res.Cleared)
-		}
+		c := res.Categorize
+		fmt.Fprintf(w, "categorized %d records, %d under %.1f confidence\n", c.Processed, c.LowConfidence, record.LowConfidence)
 		for _, x := range res.Warnings {
 			fmt.Fprintln(w, "note:", x)
 		}
@@ -220,29 +223,19 @@ func categorizeCmd(e *Env, args []string) error {
 		return err
 	}
 	m := topics.Mode(*mode)
-	if m != topics.ModeUnlabeled && m != topics.ModeAll {
-		return Usage("--mode must be unlabeled or all, not %q", *mode)
+	opt := topics.CategorizeOptions{Mode: m, Offline: *offline}
+	if err := opt.Validate(); err != nil {
+		return Usage("%v", err)
 	}
 	d, err := e.Dataset(*ds)
 	if err != nil {
 		return err
 	}
-	svc := topics.New(e.Store)
-	var res topics.CategorizeResult
-	_, err = e.Jobs.Run(e.Ctx, d.ID, "categorize", func(ctx context.Context, report jobs.Reporter) (any, error) {
-		_, err := pipeline.RunStep(ctx, e.Store, d.ID, pipeline.StepTopics, func(ctx context.Context) (string, error) {
-			var err error
-			res, err = svc.Categorize(ctx, d.ID, topics.CategorizeOptions{Mode: m, Offline: *offline}, topics.Progress(report))
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%d records categorized (%s), %d under 0.7", res.Processed, m, res.LowConfidence), nil
-		})
-		return res, err
-	})
+	p, err := e.Jobs.Run(e.Ctx, pipeline.CategorizeWork(e.Store, d.ID, opt))
 	if err != nil {
 		return err
 	}
+	res, _ := p.Result.(topics.CategorizeResult)
 	return e.Print(res, func(w io.Writer) {
 		fmt.Fprintf(w, "categorized %d records of %q (%s, %s): ", res.Processed, d.Name, m, res.Vectors)
 		var parts []string
@@ -251,7 +244,7 @@ func categorizeCmd(e *Env, args []string) error {
 				parts = append(parts, fmt.Sprintf("%d by %s", n, k))
 			}
 		}
-		fmt.Fprintf(w, "%s; %d under 0.7 confidence\n", strings.Join(parts, ", "), res.LowConfidence)
+		fmt.Fprintf(w, "%s; %d under %.1f confidence\n", strings.Join(parts, ", "), res.LowConfidence, record.LowConfidence)
 		for _, x := range res.Warnings {
 			fmt.Fprintln(w, "note:", x)
 		}
@@ -289,7 +282,7 @@ func coverageCmd(e *Env, args []string) error {
 		return err
 	}
 	if *reset {
-		if err := coverage.ResetTargets(e.Ctx, e.Store, d.ID); err != nil {
+		if err := topics.New(e.Store).ResetTargets(e.Ctx, d.ID); err != nil {
 			return err
 		}
 	}
@@ -312,20 +305,12 @@ func coverageCmd(e *Env, args []string) error {
 			if !ok {
 				return fmt.Errorf("--target %s: %q has no topic of that name", n, d.Name)
 			}
-			if err := coverage.SetTarget(e.Ctx, e.Store, id, targets[n]); err != nil {
+			if err := topics.New(e.Store).SetTarget(e.Ctx, d.ID, id, targets[n]); err != nil {
 				return err
 			}
 		}
 	}
-	var rep coverage.Report
-	_, err = pipeline.RunStep(e.Ctx, e.Store, d.ID, pipeline.StepCoverage, func(ctx context.Context) (string, error) {
-		var err error
-		rep, err = coverage.Compute(ctx, e.Store, d.ID)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("balance %.2f (%s)", rep.Balance, rep.Rating), nil
-	})
+	rep, err := pipeline.Coverage(e.Ctx, e.Store, d.ID)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -84,7 +86,7 @@ func TestCoverageEqualsRecount(t *testing.T) {
 	}
 	// Leave some records uncategorized and one topic with a set target.
 	ts, _ := st.Topics(ctx, ds)
-	if err := SetTarget(ctx, st, ts[0].ID, 30); err != nil {
+	if err := svc.SetTarget(ctx, ds, ts[0].ID, 30); err != nil {
 		t.Fatal(err)
 	}
 	var page []record.Record
@@ -132,7 +134,6 @@ func TestCoverageEqualsRecount(t *testing.T) {
 	if rep.Valid != valid || rep.Uncategorized != uncategorized || rep.Uncategorized != 7 || rep.Categorized != categorized {
 		t.Fatalf("report valid %d uncategorized %d categorized %d; recount %d %d %d", rep.Valid, rep.Uncategorized, rep.Categorized, valid, uncategorized, categorized)
 	}
-	minC, maxC := math.MaxInt, 0
 	for _, tp := range ts {
 		s, ok := rep.Distribution[tp.Name]
 		if !ok {
@@ -145,9 +146,17 @@ func TestCoverageEqualsRecount(t *testing.T) {
 		if p := math.Round(10000*float64(n)/float64(categorized)) / 100; s.Percent != p {
 			t.Errorf("%s: percent %v, recount %v", tp.Name, s.Percent, p)
 		}
-		minC, maxC = min(minC, n), max(maxC, n)
 	}
-	if b := math.Round(100*float64(minC)/float64(maxC)) / 100; rep.Balance != b || rep.Rating != RatingFor(b) {
+	// Balance compares counts per point of target (one topic has a set
+	// target of 30 %, the others share 70 % equally).
+	perPoint := func(name string) float64 {
+		return float64(counts[name]) / rep.Distribution[name].Target
+	}
+	lo, hi := math.Inf(1), 0.0
+	for _, tp := range ts {
+		lo, hi = math.Min(lo, perPoint(tp.Name)), math.Max(hi, perPoint(tp.Name))
+	}
+	if b := math.Round(100*lo/hi) / 100; rep.Balance != b || rep.Rating != RatingFor(b) {
 		t.Errorf("balance %v (%s), recount %v", rep.Balance, rep.Rating, b)
 	}
 	if s := rep.Distribution[ts[0].Name]; s.Target != 30 || !s.Custom {
@@ -177,18 +186,19 @@ func TestSetTargetLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc := topics.New(st)
 	a, _ := st.InsertTopic(ctx, record.Topic{DatasetID: ds.ID, Name: "a"})
 	b, _ := st.InsertTopic(ctx, record.Topic{DatasetID: ds.ID, Name: "b"})
-	if err := SetTarget(ctx, st, a.ID, 70); err != nil {
+	if err := svc.SetTarget(ctx, ds.ID, a.ID, 70); err != nil {
 		t.Fatal(err)
 	}
-	if err := SetTarget(ctx, st, b.ID, 40); err == nil || !strings.Contains(err.Error(), "110.0") {
+	if err := svc.SetTarget(ctx, ds.ID, b.ID, 40); err == nil || !strings.Contains(err.Error(), "110.0") {
 		t.Errorf("targets over 100 %%: %v", err)
 	}
-	if err := SetTarget(ctx, st, b.ID, -1); err == nil {
+	if err := svc.SetTarget(ctx, ds.ID, b.ID, -1); err == nil {
 		t.Error("negative target accepted")
 	}
-	if err := ResetTargets(ctx, st, ds.ID); err != nil {
+	if err := svc.ResetTargets(ctx, ds.ID); err != nil {
 		t.Fatal(err)
 	}
 	if x, _ := st.Topic(ctx, a.ID); x.Target != 0 {
@@ -221,4 +231,87 @@ func countLines(tb testing.TB, path string) int {
 		tb.Fatal(err)
 	}
 	return bytes.Count(b, []byte("\n"))
+}
+
+// Whatever the distribution, the report agrees with itself: the rating is
+// Good exactly when no topic is under, the recommendations name exactly the
+// under topics, an under topic needs records and no other topic does, and
+// an under topic is below its target.
+func TestCoverageAgreesWithItselfOnRandomDistributions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 26))
+	for i := 0; i < 5000; i++ {
+		k := 1 + rng.IntN(12)
+		ls := make([]record.Topic, k)
+		c := store.TopicCounts{ByTopic: map[int64]int{}}
+		setLeft := 100.0
+		for j := range ls {
+			ls[j] = record.Topic{ID: int64(j + 1), Name: fmt.Sprintf("t%d", j)}
+			if rng.IntN(4) == 0 && setLeft > 1 { // a quarter of topics get a set target
+				ls[j].Target = math.Round(rng.Float64()*setLeft*0.8*10) / 10
+				setLeft -= ls[j].Target
+			}
+			switch rng.IntN(6) {
+			case 0:
+				c.ByTopic[int64(j+1)] = 0
+			case 1:
+				c.ByTopic[int64(j+1)] = rng.IntN(5000)
+			default:
+				c.ByTopic[int64(j+1)] = 20 + rng.IntN(200)
+			}
+			c.Valid += c.ByTopic[int64(j+1)]
+		}
+		c.Valid += rng.IntN(30)
+		r := build(ls, c)
+		under := 0
+		for _, s := range r.Topics {
+			switch s.Status {
+			case Under:
+				under++
+				if s.Needed <= 0 {
+					t.Fatalf("case %d: under topic %s needs %d", i, s.Topic, s.Needed)
+				}
+				if s.Gap <= 0 && s.Target > 0 && !anyCustom(ls) {
+					t.Fatalf("case %d: under topic %s is not below its target: %+v", i, s.Topic, s)
+				}
+				if !hasRecommendation(r, s.Topic) {
+					t.Fatalf("case %d: under topic %s has no recommendation: %q", i, s.Topic, r.Recommendations)
+				}
+			default:
+				if s.Needed != 0 {
+					t.Fatalf("case %d: %s topic %s needs %d", i, s.Status, s.Topic, s.Needed)
+				}
+				if hasRecommendation(r, s.Topic) {
+					t.Fatalf("case %d: %s topic %s is recommended: %q", i, s.Status, s.Topic, r.Recommendations)
+				}
+			}
+		}
+		switch {
+		case k == 1:
+			if r.Rating != Single || under != 0 || r.Note == "" {
+				t.Fatalf("case %d: one topic: %+v", i, r)
+			}
+		case (r.Rating == Good) != (under == 0):
+			t.Fatalf("case %d: rating %s (balance %v) with %d under topics: %+v", i, r.Rating, r.Balance, under, r.Topics)
+		case r.Rating != RatingFor(r.Balance):
+			t.Fatalf("case %d: rating %s for balance %v", i, r.Rating, r.Balance)
+		}
+	}
+}
+
+func anyCustom(ls []record.Topic) bool {
+	for _, t := range ls {
+		if t.Target > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasRecommendation(r Report, topic string) bool {
+	for _, x := range r.Recommendations {
+		if strings.HasPrefix(x, "topic "+topic+" needs ") {
+			return true
+		}
+	}
+	return false
 }

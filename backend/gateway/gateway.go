@@ -45,13 +45,16 @@ func (k Kind) IsFile() bool { return k == KindOTel || k == KindJSONL }
 // Config is everything needed to open a source. The key fields come from
 // the keyring at open time and are never stored with the rest.
 type Config struct {
-	Name      string `json:"name"`
-	Kind      Kind   `json:"kind"`
-	URL       string `json:"url"`     // base URL, or a file/folder path for otel and jsonl
-	Project   string `json:"project"` // vllora project id (x-project-id), optional
-	Key       string `json:"-"`       // bearer key (litellm, vllora)
-	PublicKey string `json:"-"`       // Langfuse public key
-	SecretKey string `json:"-"`       // Langfuse secret key
+	Name    string `json:"name"`
+	Kind    Kind   `json:"kind"`
+	URL     string `json:"url"`     // base URL, or a file/folder path for otel and jsonl
+	Project string `json:"project"` // vllora project id (x-project-id), optional
+	// LookBackSeconds: how far before its cursor each pull re-reads, for
+	// traces the gateway indexes late (0: 15 minutes).
+	LookBackSeconds int    `json:"look_back_seconds"`
+	Key             string `json:"-"` // bearer key (litellm, vllora)
+	PublicKey       string `json:"-"` // Langfuse public key
+	SecretKey       string `json:"-"` // Langfuse secret key
 }
 
 // Filter selects traces. From is inclusive and To exclusive; zero times are

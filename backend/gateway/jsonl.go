@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,78 +52,43 @@ func jsonlTrace(label, file string, n int, line []byte, mtime time.Time) Trace {
 		}
 		return Trace{ID: id, Time: mtime.UTC(), Record: rec, text: strings.ToLower(string(line))}
 	}
-	c := call{time: mtime, meta: map[string]any{"file": file, "line": n}}
+	c := call{Time: mtime, Meta: map[string]any{"file": file, "line": n}}
 	for k, v := range obj.Metadata {
-		c.meta[k] = v
+		c.Meta[k] = v
 	}
 	for _, k := range []string{"trace_id", "span_id", "request_id", "id"} {
 		var s string
 		if json.Unmarshal(obj.Metadata[k], &s) == nil && s != "" {
-			c.id = s
+			c.ID = s
 			break
 		}
 	}
-	if c.id == "" {
-		c.id = contentHashID(line)
+	if c.ID == "" {
+		c.ID = contentHashID(line)
 	}
 	for _, k := range []string{"created_at", "timestamp", "start_time", "time"} {
 		if t, ok := parseTimeValue(obj.Metadata[k]); ok {
-			c.time = t
+			c.Time = t
 			break
 		}
 	}
 	var model string
 	if json.Unmarshal(obj.Metadata["model"], &model) == nil {
-		c.model = model
+		c.Model = model
 	}
 	if obj.Input != nil {
-		c.messages = asMessages(obj.Input.Messages)
-		c.tools = obj.Input.Tools
+		c.Messages = asMessages(obj.Input.Messages)
+		c.Tools = obj.Input.Tools
 	} else {
-		c.messages = asMessages(obj.Messages)
-		c.tools = obj.Tools
+		c.Messages = asMessages(obj.Messages)
+		c.Tools = obj.Tools
 	}
-	c.output = responseMessage(obj.Output)
+	c.Output = responseMessage(obj.Output)
 	var isErr bool
 	if json.Unmarshal(obj.Metadata["error"], &isErr) == nil && isErr {
-		c.isError = true
+		c.IsError = true
 	}
-	t := c.toTrace(label)
+	t := toTrace(c, label)
 	t.Record.Line = n
 	return t
-}
-
-// parseTimeValue reads an RFC 3339 string or Unix seconds/milliseconds.
-func parseTimeValue(v json.RawMessage) (time.Time, bool) {
-	if len(v) == 0 {
-		return time.Time{}, false
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t, true
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return unixNumber(f), true
-		}
-		return time.Time{}, false
-	}
-	var f float64
-	if json.Unmarshal(v, &f) == nil && f > 0 {
-		return unixNumber(f), true
-	}
-	return time.Time{}, false
-}
-
-func unixNumber(f float64) time.Time {
-	switch {
-	case f > 1e17: // nanoseconds
-		return time.Unix(0, int64(f)).UTC()
-	case f > 1e14: // microseconds
-		return time.UnixMicro(int64(f)).UTC()
-	case f > 1e11: // milliseconds
-		return time.UnixMilli(int64(f)).UTC()
-	}
-	sec := int64(f)
-	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
 }

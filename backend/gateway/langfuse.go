@@ -1,14 +1,14 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"tracetune/backend/ingest"
 )
 
 // Langfuse reads generations through the public API:
@@ -39,22 +39,7 @@ func (l *langfuse) Kind() Kind   { return KindLangfuse }
 
 // LangfuseObservation is the part of a Langfuse observation Tracetune reads
 // (exported for the test fake, which writes the same JSON).
-type LangfuseObservation struct {
-	ID              string          `json:"id"`
-	TraceID         string          `json:"traceId"`
-	Type            string          `json:"type"`
-	Name            string          `json:"name,omitempty"`
-	StartTime       time.Time       `json:"startTime"`
-	EndTime         *time.Time      `json:"endTime,omitempty"`
-	Model           string          `json:"model,omitempty"`
-	ModelParameters json.RawMessage `json:"modelParameters,omitempty"`
-	Input           json.RawMessage `json:"input,omitempty"`
-	Output          json.RawMessage `json:"output,omitempty"`
-	Metadata        json.RawMessage `json:"metadata,omitempty"`
-	Level           string          `json:"level,omitempty"`
-	StatusMessage   string          `json:"statusMessage,omitempty"`
-	Usage           json.RawMessage `json:"usage,omitempty"`
-}
+type LangfuseObservation = ingest.LangfuseObservation
 
 // LangfuseMeta is the page block of a Langfuse list answer.
 type LangfuseMeta struct {
@@ -108,32 +93,5 @@ func (l *langfuse) Fetch(ctx context.Context, id string) (Trace, error) {
 }
 
 func (l *langfuse) convert(o LangfuseObservation) Trace {
-	c := call{id: o.ID, time: o.StartTime, model: o.Model, isError: o.Level == "ERROR"}
-	// input is the messages array, or an object holding messages and tools
-	// (the OpenAI integration logs {"messages": …, "tools": …}).
-	in := unquote(o.Input)
-	if len(bytes.TrimSpace(in)) > 0 && bytes.TrimSpace(in)[0] == '{' {
-		var obj struct {
-			Messages json.RawMessage `json:"messages"`
-			Tools    json.RawMessage `json:"tools"`
-		}
-		if json.Unmarshal(in, &obj) == nil && len(obj.Messages) > 0 {
-			c.messages = asMessages(obj.Messages)
-			c.tools = obj.Tools
-		}
-	} else {
-		c.messages = asMessages(in)
-	}
-	c.output = responseMessage(o.Output)
-	c.meta = map[string]any{"langfuse_trace_id": o.TraceID, "observation_id": o.ID}
-	if o.Name != "" {
-		c.meta["name"] = o.Name
-	}
-	if len(o.ModelParameters) > 0 && !isEmptyJSON(o.ModelParameters) {
-		c.meta["model_parameters"] = o.ModelParameters
-	}
-	if o.StatusMessage != "" {
-		c.meta["status_message"] = o.StatusMessage
-	}
-	return c.toTrace(string(KindLangfuse) + ":" + l.name)
+	return toTrace(ingest.LangfuseCall(o), string(KindLangfuse)+":"+l.name)
 }

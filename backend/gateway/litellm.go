@@ -2,12 +2,13 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"tracetune/backend/ingest"
 )
 
 // LiteLLM reads the proxy's spend logs, which hold the request and response
@@ -39,21 +40,7 @@ func (l *litellm) Kind() Kind   { return KindLiteLLM }
 
 // LiteLLMSpendLog is the part of a LiteLLM_SpendLogs row Tracetune reads
 // (exported for the test fake).
-type LiteLLMSpendLog struct {
-	RequestID          string          `json:"request_id"`
-	CallType           string          `json:"call_type"`
-	Model              string          `json:"model"`
-	StartTime          time.Time       `json:"startTime"`
-	EndTime            time.Time       `json:"endTime"`
-	Messages           json.RawMessage `json:"messages,omitempty"`
-	Response           json.RawMessage `json:"response,omitempty"`
-	ProxyServerRequest json.RawMessage `json:"proxy_server_request,omitempty"`
-	Status             string          `json:"status,omitempty"`
-	Metadata           json.RawMessage `json:"metadata,omitempty"`
-	TotalTokens        int             `json:"total_tokens"`
-	Spend              float64         `json:"spend"`
-	SessionID          string          `json:"session_id,omitempty"`
-}
+type LiteLLMSpendLog = ingest.LiteLLMSpendLog
 
 // LiteLLMPage is the answer of /spend/logs/ui.
 type LiteLLMPage struct {
@@ -119,31 +106,5 @@ func (l *litellm) Fetch(ctx context.Context, id string) (Trace, error) {
 }
 
 func (l *litellm) convert(r LiteLLMSpendLog) Trace {
-	c := call{id: r.RequestID, time: r.StartTime, model: r.Model, isError: r.Status == "failure"}
-	// proxy_server_request is the full request body (messages and tools);
-	// the messages column alone is the fallback.
-	var req struct {
-		Messages json.RawMessage `json:"messages"`
-		Tools    json.RawMessage `json:"tools"`
-		Model    string          `json:"model"`
-	}
-	if psr := unquote(r.ProxyServerRequest); json.Unmarshal(psr, &req) == nil && len(req.Messages) > 0 {
-		c.messages = asMessages(req.Messages)
-		c.tools = req.Tools
-	} else {
-		c.messages = asMessages(unquote(r.Messages))
-	}
-	if c.model == "" {
-		c.model = req.Model
-	}
-	c.output = responseMessage(r.Response)
-	c.meta = map[string]any{"call_type": r.CallType, "total_tokens": r.TotalTokens, "spend": r.Spend}
-	if len(c.messages) == 0 {
-		// Health will flag the record; say why, so the fix is one setting away.
-		c.meta["warning"] = "the proxy stored no prompt: enable store_prompts_in_spend_logs in its general_settings"
-	}
-	if r.SessionID != "" {
-		c.meta["session_id"] = r.SessionID
-	}
-	return c.toTrace(string(KindLiteLLM) + ":" + l.name)
+	return toTrace(ingest.LiteLLMCall(r), string(KindLiteLLM)+":"+l.name)
 }

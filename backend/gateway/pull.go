@@ -28,18 +28,27 @@ type PullOptions struct {
 	// for sources that index calls with a delay, so a trace logged just
 	// before a pull but visible only after it is not skipped for good.
 	Settle time.Duration
+	// LookBack is how far before the cursor a pull re-reads, for traces
+	// the gateway indexed late (0: the source's setting, by default
+	// DefaultLookBack); what the dataset already has is skipped by id.
+	LookBack time.Duration
 }
+
+// DefaultLookBack is a source's look-back window unless set otherwise.
+const DefaultLookBack = store.DefaultLookBack
 
 // PullResult is what a pull reports: New records stored (Invalid of them
 // failed validation and are kept for review), Skipped traces whose id the
 // dataset already had.
 type PullResult struct {
-	New     int       `json:"new"`
-	Skipped int       `json:"skipped"`
-	Invalid int       `json:"invalid"`
-	Pages   int       `json:"pages"`
-	Since   time.Time `json:"since"` // the cursor after the pull
-	Source  string    `json:"source"`
+	New     int `json:"new"`
+	Skipped int `json:"skipped"`
+	// Rechecked are traces of the look-back window the dataset already had.
+	Rechecked int       `json:"rechecked"`
+	Invalid   int       `json:"invalid"`
+	Pages     int       `json:"pages"`
+	Since     time.Time `json:"since"` // the cursor after the pull
+	Source    string    `json:"source"`
 }
 
 // Progress receives done/total traces and a message (jobs.Reporter fits).
@@ -58,7 +67,11 @@ func (f Filter) selection() storedFilter {
 }
 
 // Pull fetches the traces of src newer than the dataset's cursor for it,
-// page by page. Each page is validated and stored (trace ids the dataset
+// page by page, re-reading a look-back window before the cursor because
+// gateways index traces late (Langfuse ingests asynchronously): a trace
+// that started before the last pull but became visible after it arrives
+// now, and what the dataset already has is skipped by trace id. The cursor
+// is the newest trace time seen, never the clock. Each page is validated and stored (trace ids the dataset
 // already has are skipped) and the cursor advances with it, so a pull that
 // fails or is stopped keeps the pages it stored, and the next pull resumes
 // at the page where it stopped before reading anything newer.
@@ -99,15 +112,32 @@ func Pull(ctx context.Context, st *store.Store, src Source, sourceID, datasetID 
 	if end.IsZero() {
 		end = opt.Now().Add(-opt.Settle)
 	}
+	lookBack := opt.LookBack
+	if lookBack <= 0 {
+		lookBack = DefaultLookBack
+		if row, err := st.SourceByID(ctx, sourceID); err == nil {
+			lookBack = row.LookBack()
+		}
+	}
 	start := cur.Since
 	if !found {
 		start = filter.From
 	}
+	// traces before fresh were in an earlier pull's range: finding one the
+	// dataset has is no news (Rechecked, not Skipped)
+	fresh := start
 	if !opt.Since.IsZero() {
-		start = opt.Since
+		start, fresh = opt.Since, opt.Since
 	} else if found && !cur.High.IsZero() {
 		windows = append(windows, window{cur.Since, cur.High, cur.Token})
-		start = cur.High
+		start, fresh = cur.High, cur.High
+	} else if found && !start.IsZero() {
+		start = start.Add(-lookBack)
+		for _, floor := range []time.Time{filter.From, cur.Floor} {
+			if start.Before(floor) {
+				start = floor
+			}
+		}
 	}
 	if end.After(start) {
 		windows = append(windows, window{start, end, ""})
@@ -116,6 +146,7 @@ func Pull(ctx context.Context, st *store.Store, src Source, sourceID, datasetID 
 	seen := map[string]bool{}
 	var done int64
 	for _, w := range windows {
+		var newest time.Time // of the traces this window listed
 		f := filter
 		f.From, f.To = w.from, w.to
 		token := w.token
@@ -137,9 +168,14 @@ func Pull(ctx context.Context, st *store.Store, src Source, sourceID, datasetID 
 				return res, fmt.Errorf("pull from %s: %w", label, err)
 			}
 			for _, t := range page.Traces {
+				if t.Time.After(newest) {
+					newest = t.Time
+				}
 				switch {
 				case seen[t.ID]:
 					// repeated across pages of one pull (a page boundary moved): not news
+				case present[t.ID] && !t.Time.Truncate(time.Millisecond).After(fresh): // cursors keep milliseconds
+					res.Rechecked++
 				case present[t.ID]:
 					res.Skipped++
 				default:
@@ -160,7 +196,17 @@ func Pull(ctx context.Context, st *store.Store, src Source, sourceID, datasetID 
 			res.Pages++
 			token = page.Next
 			if token == "" {
-				cur.Since, cur.High, cur.Token = w.to, time.Time{}, ""
+				// the newest trace seen; a window resumed after a stop may
+				// have seen it on an earlier run: its start is then a safe
+				// (earlier) cursor
+				since := newest
+				if since.Before(w.from) {
+					since = w.from
+				}
+				if since.Before(cur.Since) && w.token == "" {
+					since = cur.Since
+				}
+				cur.Since, cur.High, cur.Token = since, time.Time{}, ""
 			} else {
 				cur.Since, cur.High, cur.Token = w.from, w.to, token
 			}
@@ -175,7 +221,7 @@ func Pull(ctx context.Context, st *store.Store, src Source, sourceID, datasetID 
 			if total < done {
 				total = done
 			}
-			progress(done, total, fmt.Sprintf("%s: %d new, %d skipped", label, res.New, res.Skipped))
+			progress(done, total, fmt.Sprintf("%s: %d new, %d skipped", label, res.New, res.Skipped+res.Rechecked))
 			if token == "" {
 				break
 			}
@@ -259,6 +305,11 @@ func PullIDs(ctx context.Context, st *store.Store, src Source, sourceID, dataset
 	cur.Filter = string(fjson)
 	if windowEnd.After(cur.Since) {
 		cur.Since = windowEnd
+	}
+	// the traces of the listing that were not picked stay out: no
+	// look-back before its end
+	if windowEnd.After(cur.Floor) {
+		cur.Floor = windowEnd
 	}
 	cur.High, cur.Token, cur.LastNew = time.Time{}, "", res.New
 	if err := st.SavePullCursor(ctx, cur); err != nil {

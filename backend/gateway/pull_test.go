@@ -124,7 +124,8 @@ func TestPullCreateThenNewTracesOnly(t *testing.T) {
 				t.Fatalf("%d records in the end", n)
 			}
 			cur, found, _ := st.PullCursorFor(ctx, ds.ID, sid)
-			if !found || !cur.Since.Equal(t0.Add(4*time.Hour)) || cur.Token != "" || !strings.Contains(cur.Filter, "gpt-4o-mini") {
+			// the cursor is the newest trace seen (b-0016 at t0+2h8m), not the clock
+			if !found || !cur.Since.Equal(t0.Add(2*time.Hour+8*time.Minute)) || cur.Token != "" || !strings.Contains(cur.Filter, "gpt-4o-mini") {
 				t.Fatalf("cursor = %+v", cur)
 			}
 		})
@@ -271,12 +272,88 @@ func TestPullSettleLeavesRecentTracesForLater(t *testing.T) {
 	src, sid := registered(t, st, gateway.Config{Name: "edge", Kind: gateway.KindVllora, URL: fake.URL})
 	opt := gateway.PullOptions{Now: clock(t0.Add(20 * time.Minute)), Settle: 10 * time.Minute}
 	res, err := gateway.Pull(ctx, st, src, sid, ds.ID, opt, nil)
-	if err != nil || res.New != 10 || !res.Since.Equal(t0.Add(10*time.Minute)) {
+	// the cursor is the newest trace seen (t0+9m), not the window's end
+	if err != nil || res.New != 10 || !res.Since.Equal(t0.Add(9*time.Minute)) {
 		t.Fatalf("settled pull = %+v, %v", res, err)
 	}
 	opt.Now = clock(t0.Add(40 * time.Minute))
 	res, err = gateway.Pull(ctx, st, src, sid, ds.ID, opt, nil)
 	if err != nil || res.New != 10 || res.Skipped != 0 {
 		t.Fatalf("next pull = %+v, %v", res, err)
+	}
+}
+
+// TestPullLookBackCatchesLateTraces is issue 16's acceptance: 7 traces that
+// started 90 s before a pull but were indexed only after it arrive with the
+// next pull; a third pull adds none.
+func TestPullLookBackCatchesLateTraces(t *testing.T) {
+	for _, hs := range httpSources {
+		t.Run(string(hs.kind), func(t *testing.T) {
+			ctx := context.Background()
+			fake, good, _ := hs.start(t)
+			fake.Add(testutil.SampleGatewayTraces("a", 20, t0, time.Minute)...) // t0 … t0+19m
+			st := testutil.OpenStore(t)
+			ds, _ := st.CreateDataset(ctx, "d", "")
+			src, sid := registered(t, st, good)
+
+			pull1 := t0.Add(20 * time.Minute)
+			res, err := gateway.Pull(ctx, st, src, sid, ds.ID, gateway.PullOptions{PageSize: 5, Now: clock(pull1)}, nil)
+			if err != nil || res.New != 20 {
+				t.Fatalf("first pull = %+v, %v", res, err)
+			}
+			// indexed late: they started 90 s before the first pull
+			late := testutil.SampleGatewayTraces("late", 7, pull1.Add(-90*time.Second), time.Second)
+			fake.Add(late...)
+			res, err = gateway.Pull(ctx, st, src, sid, ds.ID, gateway.PullOptions{PageSize: 5, Now: clock(pull1.Add(10 * time.Minute))}, nil)
+			if err != nil || res.New != 7 || res.Skipped != 0 {
+				t.Fatalf("second pull = %+v, %v: want the 7 late traces", res, err)
+			}
+			res, err = gateway.Pull(ctx, st, src, sid, ds.ID, gateway.PullOptions{PageSize: 5, Now: clock(pull1.Add(20 * time.Minute))}, nil)
+			if err != nil || res.New != 0 || res.Skipped != 0 {
+				t.Fatalf("third pull = %+v, %v: want nothing", res, err)
+			}
+			if n := len(records(t, st, ds.ID)); n != 27 {
+				t.Fatalf("%d records, want 27", n)
+			}
+			cur, _, _ := st.PullCursorFor(ctx, ds.ID, sid)
+			// the newest trace seen is still a-0019 (t0+19m): the late ones
+			// started before it
+			if want := t0.Add(19 * time.Minute); !cur.Since.Equal(want) {
+				t.Fatalf("cursor %v, want the newest trace's time %v", cur.Since, want)
+			}
+		})
+	}
+}
+
+// TestPullLookBackIsASourceSetting: a source with a 1-minute look-back
+// misses traces indexed later than that, the default 15 minutes do not.
+func TestPullLookBackIsASourceSetting(t *testing.T) {
+	ctx := context.Background()
+	fake := testutil.StartVllora(t, "")
+	fake.Add(testutil.SampleGatewayTraces("a", 5, t0, time.Minute)...) // t0 … t0+4m
+	st := testutil.OpenStore(t)
+	ds, _ := st.CreateDataset(ctx, "d", "")
+	row, err := st.AddSource(ctx, store.SourceRow{Name: "edge", Kind: string(gateway.KindVllora), URL: fake.URL, LookBackSeconds: 60}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.LookBack() != time.Minute {
+		t.Fatalf("look-back %v", row.LookBack())
+	}
+	src, err := gateway.Open(gateway.Config{Name: "edge", Kind: gateway.KindVllora, URL: fake.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := gateway.Pull(ctx, st, src, row.ID, ds.ID, gateway.PullOptions{Now: clock(t0.Add(10 * time.Minute))}, nil); err != nil || res.New != 5 {
+		t.Fatalf("first pull = %+v, %v", res, err)
+	}
+	fake.Add(testutil.SampleGatewayTraces("late", 3, t0.Add(2*time.Minute), time.Second)...) // 2 minutes before the cursor
+	res, err := gateway.Pull(ctx, st, src, row.ID, ds.ID, gateway.PullOptions{Now: clock(t0.Add(20 * time.Minute))}, nil)
+	if err != nil || res.New != 0 {
+		t.Fatalf("pull with a 1-minute look-back = %+v, %v", res, err)
+	}
+	res, err = gateway.Pull(ctx, st, src, row.ID, ds.ID, gateway.PullOptions{LookBack: gateway.DefaultLookBack, Now: clock(t0.Add(30 * time.Minute))}, nil)
+	if err != nil || res.New != 3 {
+		t.Fatalf("pull with the default look-back = %+v, %v", res, err)
 	}
 }

@@ -46,7 +46,10 @@ func Save(ctx context.Context, st *store.Store, sec *secrets.Store, c Config, re
 	if _, err := Open(full); err != nil {
 		return Saved{}, err
 	}
-	row, err := st.AddSource(ctx, store.SourceRow{Name: c.Name, Kind: string(c.Kind), URL: strings.TrimSpace(c.URL), Project: c.Project}, replace)
+	if c.LookBackSeconds < 0 {
+		return Saved{}, fmt.Errorf("source %q: look-back %d s: want 0 (the default, 15 minutes) or more", c.Name, c.LookBackSeconds)
+	}
+	row, err := st.AddSource(ctx, store.SourceRow{Name: c.Name, Kind: string(c.Kind), URL: strings.TrimSpace(c.URL), Project: c.Project, LookBackSeconds: c.LookBackSeconds}, replace)
 	if err != nil {
 		return Saved{}, err
 	}
@@ -102,7 +105,7 @@ func Load(ctx context.Context, st *store.Store, sec *secrets.Store, name string)
 	if err != nil {
 		return nil, row, err
 	}
-	c := Config{Name: row.Name, Kind: Kind(row.Kind), URL: row.URL, Project: row.Project}
+	c := Config{Name: row.Name, Kind: Kind(row.Kind), URL: row.URL, Project: row.Project, LookBackSeconds: row.LookBackSeconds}
 	if err := fillKeys(sec, &c); err != nil {
 		return nil, row, err
 	}

@@ -123,23 +123,23 @@ func (v *vllora) convert(s VlloraSpan) (Trace, bool) {
 	if json.Unmarshal(unquote(s.Attribute["request"]), &req) != nil || len(req.Messages) == 0 {
 		return Trace{}, false
 	}
-	c := call{id: s.SpanID, time: time.UnixMicro(s.StartTimeUs), model: req.Model}
-	c.messages = asMessages(req.Messages)
-	c.tools = req.Tools
-	c.output = responseMessage(s.Attribute["output"])
-	if len(c.output) == 0 {
-		c.output = responseMessage(s.Attribute["response"])
+	c := call{ID: s.SpanID, Time: time.UnixMicro(s.StartTimeUs), Model: req.Model}
+	c.Messages = asMessages(req.Messages)
+	c.Tools = req.Tools
+	c.Output = responseMessage(s.Attribute["output"])
+	if len(c.Output) == 0 {
+		c.Output = responseMessage(s.Attribute["response"])
 	}
 	var errText string
 	if json.Unmarshal(s.Attribute["error"], &errText) == nil && errText != "" {
-		c.isError = true
+		c.IsError = true
 	}
-	c.meta = map[string]any{"vllora_trace_id": s.TraceID, "span_id": s.SpanID, "operation": s.OperationName}
+	c.Meta = map[string]any{"vllora_trace_id": s.TraceID, "span_id": s.SpanID, "operation": s.OperationName}
 	if s.ThreadID != nil {
-		c.meta["thread_id"] = *s.ThreadID
+		c.Meta["thread_id"] = *s.ThreadID
 	}
 	if s.RunID != nil {
-		c.meta["run_id"] = *s.RunID
+		c.Meta["run_id"] = *s.RunID
 	}
-	return c.toTrace(string(KindVllora) + ":" + v.name), true
+	return toTrace(c, string(KindVllora)+":"+v.name), true
 }

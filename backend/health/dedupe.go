@@ -45,7 +45,7 @@ func (d *Deduper) Add(id int64, line int, hash, traceID string) (record.Code, st
 	if d.Lookup != nil {
 		if id, line, ok := d.lookup(hash, ""); ok && hash != "" {
 			d.addTrace(traceID, r)
-			return record.Duplicate, fmt.Sprintf("same prompt as record %d%s", id, lineSuffix(int32(line)))
+			return record.Duplicate, fmt.Sprintf("same prompt and grader fields as record %d%s", id, lineSuffix(int32(line)))
 		}
 		if id, line, ok := d.lookup("", traceID); ok && traceID != "" {
 			return record.Duplicate, fmt.Sprintf("trace %q was already imported as record %d%s", clip(traceID, 60), id, lineSuffix(int32(line)))
@@ -54,7 +54,7 @@ func (d *Deduper) Add(id int64, line int, hash, traceID string) (record.Code, st
 	if hasKey {
 		if first, ok := d.hashes[key]; ok {
 			d.addTrace(traceID, r)
-			return record.Duplicate, fmt.Sprintf("same prompt as record %d%s", first.id, lineSuffix(first.line))
+			return record.Duplicate, fmt.Sprintf("same prompt and grader fields as record %d%s", first.id, lineSuffix(first.line))
 		}
 	}
 	if traceID != "" {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 
@@ -313,7 +314,7 @@ func (c *Checker) check(rec *record.Record, set record.Settings, msgs []*fastjso
 			return code, detail
 		}
 	}
-	rec.Hash = c.hashPrompt(msgs, bytes.TrimSpace(rec.Messages))
+	rec.Hash = WithFields(c.hashPrompt(msgs, bytes.TrimSpace(rec.Messages)), rec.Fields)
 	return record.Valid, ""
 }
 
@@ -364,7 +365,9 @@ func (c *Checker) checkTokens(ms []message, tools []byte, limit int) (record.Cod
 	if size <= limit {
 		return record.Valid, ""
 	}
-	all := string(c.text)
+	// a view, not a copy: a 60 MB message is not copied again, and c.text
+	// does not change until Exceeds returns
+	all := unsafe.String(unsafe.SliceData(c.text), len(c.text))
 	parts := make([]string, 0, len(c.parts)+1)
 	for _, p := range c.parts {
 		parts = append(parts, all[p[0]:p[1]])
@@ -547,6 +550,24 @@ func (c *Checker) appendCanonObject(b []byte, o *fastjson.Object, exactKeys bool
 func plainASCII(s []byte) bool {
 	return plainRun(s, 0, true) == len(s)
 }
+
+// WithFields is a record's duplicate key (check 13): its prompt hash when it
+// has no grader fields; else the first half of the prompt hash (so records
+// sharing a prompt can be grouped) and the first half of a hash of prompt and
+// fields, so the same prompt with different grader fields is not a duplicate.
+func WithFields(promptHash string, fields []byte) string {
+	f := bytes.TrimSpace(fields)
+	if len(promptHash) != 32 || len(f) == 0 || string(f) == "{}" || string(f) == "null" {
+		return promptHash
+	}
+	h := sha256.New()
+	h.Write([]byte(promptHash))
+	h.Write(f)
+	return promptHash[:16] + hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// PromptPrefix is the part of a duplicate key that only the prompt decides.
+const PromptPrefix = 16
 
 // CanonicalHash returns the duplicate-detection hash of a messages array
 // ("" when it is not one).

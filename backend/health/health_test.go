@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"tracetune/backend/record"
 	"tracetune/backend/store"
@@ -95,4 +97,31 @@ func TestReportOrderAndAdvice(t *testing.T) {
 	if !strings.Contains(string(b), `"by_code":{`) || !strings.Contains(string(b), `"invalid_percent":20`) {
 		t.Errorf("json %s", b)
 	}
+}
+
+// TestHugePromptDecidedFast: a 60 MB user message is marked
+// exceeds_max_tokens in well under a second (issue 16, item 5).
+func TestHugePromptDecidedFast(t *testing.T) {
+	big := strings.Repeat("Lorem-ipsum_dolor/sit:amet;", (60<<20)/27)
+	line, _ := json.Marshal(map[string]any{"messages": []map[string]string{{"role": "user", "content": big}}})
+	rec := record.Record{Shape: record.ShapeChat, Messages: line[len(`{"messages":`) : len(line)-1]}
+	// CPU time of this process, not the wall clock: other processes on a
+	// busy machine must not fail the test
+	start, wall := cpuTime(), time.Now()
+	Check(&rec, record.DefaultSettings())
+	if took := cpuTime() - start; took > time.Second {
+		t.Errorf("took %v of CPU (%v wall)", took, time.Since(wall))
+	}
+	if rec.Code != record.ExceedsMaxTokens {
+		t.Fatalf("code %q (%s)", rec.Code, rec.Detail)
+	}
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -28,7 +28,14 @@ type Report struct {
 	ByCode         map[string]int `json:"by_code"`
 	Codes          []CodeCount    `json:"codes"` // in check order
 	Advice         []string       `json:"advice"`
+	// SamePrompt lists groups of records that share a prompt but differ
+	// in their grader fields: valid, distinct training items (a note, not
+	// an issue).
+	SamePrompt []store.PromptGroup `json:"same_prompt"`
 }
+
+// samePromptGroups is how many same-prompt groups a report lists.
+const samePromptGroups = 20
 
 const (
 	sampleLines    = 50
@@ -79,7 +86,16 @@ func ReportFor(ctx context.Context, st *store.Store, datasetID int64) (Report, e
 			rep.Codes = append(rep.Codes, CodeCount{Code: code, Count: n, Lines: lines, Examples: ids[:min(len(ids), sampleExamples)], Title: code})
 		}
 	}
+	if rep.SamePrompt, err = st.SamePromptGroups(ctx, datasetID, PromptPrefix, samePromptGroups); err != nil {
+		return rep, err
+	}
+	if rep.SamePrompt == nil {
+		rep.SamePrompt = []store.PromptGroup{}
+	}
 	rep.Advice = advise(rep)
+	if n := len(rep.SamePrompt); n > 0 {
+		rep.Advice = append(rep.Advice, fmt.Sprintf("Same prompt, different reference: %d group(s) of records share a prompt but differ in their grader fields. They are distinct training items, not duplicates.", n))
+	}
 	return rep, nil
 }
 
@@ -98,7 +114,7 @@ var codeInfo = map[record.Code]info{
 	record.OrphanToolResult:     {"Tool result without its call", "A tool message answers a call that no earlier assistant message made. The gateway is probably logging tool results without the assistant turn that called the tool."},
 	record.LastMessageNotUser:   {"Prompt does not end with the user", "The prompt must end with a user message (OpenAI and Azure RFT reject other lines). Cut the conversation after the last user turn or delete these records."},
 	record.ExceedsMaxTokens:     {"Prompt too long", "The prompt (messages and tools) is over the token limit (default 8000, o200k_base). Shorten system prompts or pasted context, or raise the limit in the dataset settings."},
-	record.Duplicate:            {"Duplicate", "The same prompt (or the same trace id) appears earlier in the dataset; only the first copy is used. Duplicates are harmless but skew topic balance."},
+	record.Duplicate:            {"Duplicate", "The same prompt with the same grader fields (or the same trace id) appears earlier in the dataset; only the first copy is used. Duplicates are harmless but skew topic balance."},
 }
 
 // Title returns the short name of a code for people.

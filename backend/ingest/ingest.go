@@ -1,5 +1,8 @@
-// Package ingest turns JSONL files (and records pulled from gateways) into
-// stored, validated records: a streaming reader with bounded memory, shape
+// Package ingest turns the files users have (JSONL, JSON arrays and
+// documents, CSV/TSV; gzipped or not; UTF-8 or UTF-16) and records pulled
+// from gateways into stored, validated records: format detection on the
+// first bytes, adapters for the item formats trace tools and fine-tuning
+// kits write (see Adapters), a streaming reader with bounded memory, shape
 // detection and normalization (PRODUCT.md §2), parsing and validation in
 // parallel across cores, batched inserts with duplicate detection in file
 // order, edits and deletes that revalidate, and export back to JSONL.
@@ -15,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,7 +40,9 @@ const (
 // Options configure an import.
 type Options struct {
 	Mode   Mode
-	Source string // e.g. "file:traces.jsonl"; stored on every record
+	Source string       // e.g. "file:traces.jsonl"; stored on every record
+	Format Format       // "" detects it from the first bytes
+	Adapt  AdaptOptions // evals template, CSV column mapping
 }
 
 // Result summarizes an import.
@@ -47,6 +53,9 @@ type Result struct {
 	Invalid  int            `json:"invalid"`
 	ByCode   map[string]int `json:"by_code"`
 	Duration time.Duration  `json:"duration"`
+	Detected Detected       `json:"detected"`
+	Skipped  int            `json:"skipped"` // items that hold no LLM call (tool or agent spans), not records
+	Topics   int            `json:"topics"`  // records that arrived categorized by a topic of the source
 }
 
 func (r *Result) add(recs []record.Record) {
@@ -67,6 +76,7 @@ const (
 	chunkLines  = 256
 	chunkBytes  = 256 << 10
 	commitEvery = 50000
+	indexBatch  = 10000 // records per search-index write (FTS5 flushes per statement)
 	readBuf     = 1 << 20
 )
 
@@ -82,7 +92,7 @@ func ImportFile(ctx context.Context, st *store.Store, datasetID int64, path stri
 		return Result{ByCode: map[string]int{}}, fmt.Errorf("import %s: %w", path, err)
 	}
 	if fi.IsDir() {
-		return Result{ByCode: map[string]int{}}, fmt.Errorf("import %s: a folder, not a JSONL file", path)
+		return Result{ByCode: map[string]int{}}, fmt.Errorf("import %s: a folder, not a file", path)
 	}
 	if opt.Source == "" {
 		opt.Source = "file:" + filepath.Base(path)
@@ -104,6 +114,13 @@ type chunk struct {
 	nums  []int
 	bytes int64 // input bytes consumed, blank lines included
 	recs  []record.Record
+	// adapt: lines are items for the adapters; raws and topics (CSV):
+	// each line's raw value and topic
+	adapt   bool
+	raws    [][]byte
+	topics  []string
+	skipped int
+	bodies  []string // search text of each record, made by the worker
 }
 
 // Import imports JSONL from r (size is the byte total for progress; 0 if
@@ -128,6 +145,23 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 	if report == nil {
 		report = func(int64, int64) {}
 	}
+	// Nothing is stored before the file is known to be text.
+	br, det, err := openText(r)
+	if err != nil {
+		return res, err
+	}
+	if det.Gzip || det.Encoding == EncUTF16LE || det.Encoding == EncUTF16BE {
+		size = 0 // progress counts decoded bytes: the total is not known
+	}
+	peek, _ := br.Peek(peekSize)
+	if det.Format = opt.Format; det.Format == "" {
+		det.Format = detectFormat(peek)
+	}
+	read, err := itemReader(det.Format, br, peek, &det, opt.Adapt)
+	if err != nil {
+		return res, err
+	}
+	res.Detected = det
 	dd := health.NewDeduper()
 	if opt.Mode == Append {
 		if err := loadKeys(ctx, st, datasetID, dd); err != nil {
@@ -141,7 +175,7 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 	done := make(chan *chunk, workers)
 	g.Go(func() error {
 		defer close(raw)
-		n, err := readChunks(gctx, r, raw)
+		n, err := read(gctx, raw)
 		res.Lines = n
 		return err
 	})
@@ -153,11 +187,16 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 			defer wg.Done()
 			lp := newLineParser(ds.Settings, opt.Source)
 			for c := range raw {
-				c.recs = make([]record.Record, len(c.lines))
-				for i, l := range c.lines {
-					c.recs[i] = lp.recordOwned(l, c.nums[i]) // chunk buffers are never reused
+				if c.adapt || c.raws != nil {
+					adaptChunk(lp, c, &opt.Adapt)
+				} else {
+					c.recs = make([]record.Record, len(c.lines))
+					for i, l := range c.lines {
+						c.recs[i] = lp.recordOwned(l, c.nums[i]) // chunk buffers are never reused
+					}
 				}
-				c.lines, c.nums = nil, nil
+				c.lines, c.nums, c.raws, c.topics = nil, nil, nil, nil
+				c.bodies = searchTexts(c.bodies[:0], c.recs)
 				select {
 				case done <- c:
 				case <-gctx.Done():
@@ -169,14 +208,19 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 	}
 
 	var werr error
+	var assigned []topicOf
 	g.Go(func() error {
 		// an error here cancels gctx, which stops the reader and workers
-		werr = write(gctx, st, datasetID, opt.Mode, dd, done, &res, size, report)
+		assigned, werr = write(gctx, st, datasetID, opt.Mode, dd, done, &res, size, report)
 		return werr
 	})
 	err = g.Wait()
 	if werr != nil {
 		err = werr
+	}
+	if err == nil && len(assigned) > 0 {
+		res.Topics = len(assigned)
+		err = assignTopics(ctx, st, datasetID, assigned)
 	}
 	res.Duration = time.Since(start)
 	if err != nil {
@@ -221,10 +265,13 @@ func loadKeys(ctx context.Context, st *store.Store, datasetID int64, dd *health.
 // readChunks streams lines into chunks. Lines of any length are read (a
 // long line grows one buffer; nothing is capped), a BOM and CR line ends
 // are dropped, and blank lines are counted but not sent.
-func readChunks(ctx context.Context, r io.Reader, out chan<- *chunk) (int, error) {
-	br := bufio.NewReaderSize(r, readBuf)
+func readChunks(ctx context.Context, r io.Reader, out chan<- *chunk, adapt bool) (int, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, readBuf)
+	}
 	lineNo, seq := 0, 0
-	c := &chunk{seq: seq}
+	c := &chunk{seq: seq, adapt: adapt}
 	var buf []byte // arena of the current chunk
 	flush := func() error {
 		if len(c.lines) == 0 && c.bytes == 0 {
@@ -236,7 +283,7 @@ func readChunks(ctx context.Context, r io.Reader, out chan<- *chunk) (int, error
 			return ctx.Err()
 		}
 		seq++
-		c, buf = &chunk{seq: seq}, nil
+		c, buf = &chunk{seq: seq, adapt: adapt}, nil
 		return nil
 	}
 	newArena := func(n int) {
@@ -296,16 +343,32 @@ func readChunks(ctx context.Context, r io.Reader, out chan<- *chunk) (int, error
 
 // write receives checked chunks, puts them back in order, applies the
 // duplicate check and inserts them.
-func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd *health.Deduper, in <-chan *chunk, res *Result, size int64, report func(done, total int64)) error {
+func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd *health.Deduper, in <-chan *chunk, res *Result, size int64, report func(done, total int64)) ([]topicOf, error) {
+	var topics []topicOf
+	err := writeChunks(ctx, st, datasetID, mode, dd, in, res, size, report, &topics)
+	return topics, err
+}
+
+func writeChunks(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd *health.Deduper, in <-chan *chunk, res *Result, size int64, report func(done, total int64), topics *[]topicOf) error {
 	var rt *store.RecordTx
 	defer func() {
 		if rt != nil {
 			rt.Rollback()
 		}
 	}()
+	// The search and hash indexes are written by this transaction, in
+	// batches between inserts, from the text the workers made in parallel.
+	var docs []store.IndexDoc
+	index := func() error {
+		err := rt.Index(docs)
+		docs = docs[:0]
+		return err
+	}
 	begin := func() error {
 		var err error
-		rt, err = st.BeginRecords(ctx, datasetID)
+		if rt, err = st.BeginRecords(ctx, datasetID); err == nil {
+			rt.SelfIndexed()
+		}
 		return err
 	}
 	if err := begin(); err != nil {
@@ -334,9 +397,21 @@ func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd 
 				if rec.Code == record.Valid {
 					rec.Code, rec.Detail = dd.Add(rec.ID, rec.Line, rec.Hash, rec.TraceID)
 				}
+				if rec.Topic != "" && rec.Code == record.Valid {
+					*topics = append(*topics, topicOf{rec.ID, rec.Topic})
+				}
 			}
+			res.Skipped += c.skipped
 			if err := rt.Insert(c.recs); err != nil {
 				return err
+			}
+			for i := range c.recs {
+				docs = append(docs, store.IndexDoc{ID: c.recs[i].ID, Hash: c.recs[i].Hash, Body: c.bodies[i]})
+			}
+			if len(docs) >= indexBatch {
+				if err := index(); err != nil {
+					return err
+				}
 			}
 			res.add(c.recs)
 			inTx += len(c.recs)
@@ -344,6 +419,9 @@ func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd 
 			recycle(c)
 			report(doneBytes, size)
 			if mode == Append && inTx >= commitEvery {
+				if err := index(); err != nil {
+					return err
+				}
 				if err := rt.Commit(); err != nil {
 					return err
 				}
@@ -363,7 +441,23 @@ func write(ctx context.Context, st *store.Store, datasetID int64, mode Mode, dd 
 	if len(pending) > 0 {
 		return errors.New("import: internal error: chunks missing from the pipeline")
 	}
+	if err := index(); err != nil {
+		return err
+	}
 	err := rt.Commit()
 	rt = nil
 	return err
+}
+
+// searchTexts appends the search text of each record (what the index
+// shows a search; see health.SearchText).
+func searchTexts(dst []string, recs []record.Record) []string {
+	for i := range recs {
+		t := health.SearchText(&recs[i])
+		if strings.HasPrefix(t, "\x00") { // a layout marker, not text: the messages did not parse
+			t = ""
+		}
+		dst = append(dst, t)
+	}
+	return dst
 }

@@ -22,8 +22,9 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 //
 //   - {"input":{…}} is the gateway shape: messages and tools from input,
 //     input.tool_choice kept as a field, output and metadata as they are;
-//   - {"messages":[…]} is the chat shape: trailing assistant turns move from
-//     the prompt to output, so an SFT file imports as RFT prompts;
+//   - {"messages":[…]} is the chat shape: the turns after the last user
+//     turn (answers, tool calls and results) move from the prompt to
+//     output, so an SFT or tool-use file imports as RFT prompts;
 //   - any other object is classified by the checks (missing_input when it
 //     has an output, else missing_messages);
 //   - in every object, top-level keys other than input, messages, tools,
@@ -106,12 +107,13 @@ func (n *normalizer) normalize(line []byte, lineNo int, owned bool) (rec record.
 		if v, err := n.parser.ParseBytes(msgs); err == nil {
 			prompt, parsed = v.GetArray(), true
 			if rec.Shape == record.ShapeChat {
+				// everything after the last user turn is the answer
 				k := len(prompt)
-				for k > 0 && isAssistant(prompt[k-1]) {
+				for k > 0 && !isRole(prompt[k-1], "user") {
 					k--
 				}
-				// every turn an assistant turn: the line stays whole and
-				// fails the no_user_message check rather than looking empty
+				// no user turn: the line stays whole and fails the
+				// no_user_message check rather than looking empty
 				if k != len(prompt) && k != 0 {
 					elems := elements(msgs)
 					if len(rec.Output) > 0 {
@@ -134,9 +136,9 @@ func (n *normalizer) normalize(line []byte, lineNo int, owned bool) (rec record.
 	return rec, own, prompt, parsed
 }
 
-// isAssistant says whether a message is an object whose role is written
-// exactly "assistant".
-func isAssistant(m *fastjson.Value) bool {
+// isRole says whether a message is an object whose role is written
+// exactly as name.
+func isRole(m *fastjson.Value, name string) bool {
 	o := m.GetObject()
 	if o == nil {
 		return false
@@ -149,9 +151,12 @@ func isAssistant(m *fastjson.Value) bool {
 	})
 	// v.Type() would unescape a string value in place; its JSON text is
 	// what counts here.
-	var buf [len(`"assistant"`)]byte
-	return role != nil && role.GetObject() == nil && len(role.GetArray()) == 0 &&
-		string(role.MarshalTo(buf[:0])) == `"assistant"`
+	var buf [16]byte
+	if role == nil || role.GetObject() != nil || len(role.GetArray()) != 0 {
+		return false
+	}
+	j := role.MarshalTo(buf[:0])
+	return len(j) == len(name)+2 && j[0] == '"' && string(j[1:len(j)-1]) == name
 }
 
 func joinArray[T ~[]byte](elems []T) json.RawMessage {

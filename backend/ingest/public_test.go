@@ -54,11 +54,12 @@ func TestPublicSamples(t *testing.T) {
 				t.Errorf("output %s", recs[0].Output)
 			}
 		}},
-		// a pretty-printed JSON file saved as .jsonl: every non-blank line
-		// is a record, and none is a JSON object.
-		{"testing_example_first2_pretty.jsonl", 32, 0, map[string]int{"invalid_data_structure": 32}, func(t *testing.T, recs []record.Record) {
-			if recs[0].Raw != "{" || recs[31].Line != 32 {
-				t.Errorf("first raw %q, last line %d", recs[0].Raw, recs[31].Line)
+		// two pretty-printed JSON objects saved as .jsonl (issue 16): each
+		// is a record, numbered by the line it starts on; the answers
+		// move out of the prompt.
+		{"testing_example_first2_pretty.jsonl", 2, 2, map[string]int{}, func(t *testing.T, recs []record.Record) {
+			if recs[0].Line != 1 || recs[1].Line != 17 || !strings.HasPrefix(recs[0].Raw, "{\n    \"messages\"") {
+				t.Errorf("lines %d, %d; first raw %.20q", recs[0].Line, recs[1].Line, recs[0].Raw)
 			}
 		}},
 	}

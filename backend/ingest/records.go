@@ -140,6 +140,19 @@ func DeleteRecords(ctx context.Context, st *store.Store, datasetID int64, ids []
 	return n, err
 }
 
+// DeleteMatching deletes every record matching f (the records browser's
+// "all N matching", or `tracetune records delete`) and returns how many.
+func DeleteMatching(ctx context.Context, st *store.Store, f store.RecordFilter) (int, error) {
+	if err := f.Validate(); err != nil {
+		return 0, err
+	}
+	ids, err := st.MatchingIDs(ctx, f)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return DeleteRecords(ctx, st, f.DatasetID, ids)
+}
+
 // maxTargeted is the largest delete whose duplicate check follows the
 // deleted records' keys; a bigger one re-checks the whole dataset.
 const maxTargeted = 5000

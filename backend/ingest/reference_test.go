@@ -32,8 +32,8 @@ var refBom = []byte{0xEF, 0xBB, 0xBF}
 //
 //   - {"input":{…}} is the gateway shape: messages and tools from input,
 //     input.tool_choice kept as a field, output and metadata as they are;
-//   - {"messages":[…]} is the chat shape: trailing assistant turns move from
-//     the prompt to output, so an SFT file imports as RFT prompts;
+//   - {"messages":[…]} is the chat shape: the turns after the last user
+//     turn move from the prompt to output, so an SFT file imports as RFT prompts;
 //   - any other object is classified by the checks (missing_input when it
 //     has an output, else missing_messages);
 //   - in every object, top-level keys other than input, messages, tools,
@@ -119,8 +119,10 @@ func refNormalize(line []byte, lineNo int) record.Record {
 // no_user_message refCheck rather than looking empty).
 func refSplitTrailingAssistant(msgs json.RawMessage) (prompt, moved json.RawMessage) {
 	elems := refElements(msgs)
+	// issue 16: everything after the last user turn moves, not only
+	// trailing assistant turns
 	k := len(elems)
-	for k > 0 && refIsAssistant(elems[k-1]) {
+	for k > 0 && !refIsRole(elems[k-1], "user") {
 		k--
 	}
 	if k == len(elems) || k == 0 {
@@ -129,9 +131,9 @@ func refSplitTrailingAssistant(msgs json.RawMessage) (prompt, moved json.RawMess
 	return refJoinArray(elems[:k]), append(append([]byte(`{"messages":`), refJoinArray(elems[k:])...), '}')
 }
 
-// refIsAssistant says whether a message (valid JSON) is an object whose role
-// is exactly "assistant".
-func refIsAssistant(m []byte) bool {
+// refIsRole says whether a message (valid JSON) is an object whose role
+// is written exactly as name.
+func refIsRole(m []byte, name string) bool {
 	if m[0] != '{' {
 		return false
 	}
@@ -141,7 +143,7 @@ func refIsAssistant(m []byte) bool {
 			role = v
 		}
 	})
-	return string(role) == `"assistant"`
+	return string(role) == `"`+name+`"`
 }
 
 func refJoinArray[T ~[]byte](elems []T) json.RawMessage {
@@ -543,7 +545,7 @@ func refCheckCodes(rec *record.Record, set record.Settings, decoded *[]any) (rec
 			return record.ExceedsMaxTokens, fmt.Sprintf("the prompt has at least %d tokens, more than the limit of %d", v.Count, set.MaxTokens)
 		}
 	}
-	rec.Hash = refHashPrompt(msgs)
+	rec.Hash = refWithFields(refHashPrompt(msgs), rec.Fields)
 	return record.Valid, ""
 }
 
@@ -640,4 +642,15 @@ func refClip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// refWithFields is the duplicate key of issue 16: prompt and grader fields
+// (the same prompt with different fields is not a duplicate).
+func refWithFields(promptHash string, fields []byte) string {
+	f := bytes.TrimSpace(fields)
+	if len(promptHash) != 32 || len(f) == 0 || string(f) == "{}" || string(f) == "null" {
+		return promptHash
+	}
+	sum := sha256.Sum256([]byte(promptHash + string(f)))
+	return promptHash[:16] + hex.EncodeToString(sum[:8])
 }

@@ -31,11 +31,24 @@ type Reporter func(done, total int64, message string)
 // cancelled, keeping what it already stored.
 type Work func(ctx context.Context, report Reporter) (result any, err error)
 
+// Kind names what a job does ("import", "dryrun", …). The kinds are
+// declared next to the work that has them, in backend/pipeline.
+type Kind string
+
+// Job is work ready to run: what it is, for which dataset, and the work.
+// backend/pipeline builds every step's Job; the window starts it, a command
+// runs it.
+type Job struct {
+	DatasetID int64
+	Kind      Kind
+	Work      Work
+}
+
 // Progress is a job's state as the UI and CLI see it.
 type Progress struct {
 	JobID      int64   `json:"job_id"`
 	DatasetID  int64   `json:"dataset_id"`
-	Kind       string  `json:"kind"`
+	Kind       Kind    `json:"kind"`
 	State      string  `json:"state"`
 	Done       int64   `json:"done"`
 	Total      int64   `json:"total"`
@@ -84,27 +97,27 @@ func New(st *store.Store, notify func(Progress)) *Runner {
 }
 
 // Start runs work in the background and returns its job id at once.
-func (r *Runner) Start(datasetID int64, kind string, work Work) (int64, error) {
-	j, err := r.begin(datasetID, kind)
+func (r *Runner) Start(jb Job) (int64, error) {
+	j, err := r.begin(jb.DatasetID, jb.Kind)
 	if err != nil {
 		return 0, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
-	go r.run(ctx, j, work)
+	go r.run(ctx, j, jb.Work)
 	return j.p.JobID, nil
 }
 
 // Run runs work in the calling goroutine (headless commands, tests) and
 // returns its final progress; the error is the work's error.
-func (r *Runner) Run(ctx context.Context, datasetID int64, kind string, work Work) (Progress, error) {
-	j, err := r.begin(datasetID, kind)
+func (r *Runner) Run(ctx context.Context, jb Job) (Progress, error) {
+	j, err := r.begin(jb.DatasetID, jb.Kind)
 	if err != nil {
 		return Progress{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	j.cancel = cancel
-	r.run(ctx, j, work)
+	r.run(ctx, j, jb.Work)
 	p := j.snapshot()
 	if p.Error != "" {
 		return p, errors.New(p.Error)
@@ -112,8 +125,8 @@ func (r *Runner) Run(ctx context.Context, datasetID int64, kind string, work Wor
 	return p, nil
 }
 
-func (r *Runner) begin(datasetID int64, kind string) (*job, error) {
-	id, err := r.st.InsertJob(context.Background(), datasetID, kind, Running)
+func (r *Runner) begin(datasetID int64, kind Kind) (*job, error) {
+	id, err := r.st.InsertJob(context.Background(), datasetID, string(kind), Running)
 	if err != nil {
 		return nil, fmt.Errorf("record job %s: %w", kind, err)
 	}
@@ -290,7 +303,7 @@ func (r *Runner) Status(id int64) Progress {
 	if err != nil {
 		return Progress{JobID: id, State: Failed, Error: err.Error()}
 	}
-	p := Progress{JobID: row.ID, DatasetID: row.DatasetID, Kind: row.Kind, State: row.State, Done: row.Done, Total: row.Total, Message: row.Message, Error: row.Error}
+	p := Progress{JobID: row.ID, DatasetID: row.DatasetID, Kind: Kind(row.Kind), State: row.State, Done: row.Done, Total: row.Total, Message: row.Message, Error: row.Error}
 	if !row.FinishedAt.IsZero() {
 		p.Elapsed = row.FinishedAt.Sub(row.StartedAt).Seconds()
 	}

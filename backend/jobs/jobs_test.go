@@ -16,12 +16,12 @@ func TestRunRecordsProgressAndResult(t *testing.T) {
 	var seen []Progress
 	r := New(st, func(p Progress) { mu.Lock(); seen = append(seen, p); mu.Unlock() })
 	r.EmitEvery = 0
-	p, err := r.Run(context.Background(), 0, "count", func(ctx context.Context, report Reporter) (any, error) {
+	p, err := r.Run(context.Background(), Job{Kind: "count", Work: func(ctx context.Context, report Reporter) (any, error) {
 		for i := int64(1); i <= 10; i++ {
 			report(i, 10, "counting")
 		}
 		return map[string]int{"n": 10}, nil
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +46,12 @@ func TestStopCancelsAndKeepsState(t *testing.T) {
 	st := testutil.OpenStore(t)
 	r := New(st, nil)
 	started := make(chan struct{})
-	id, err := r.Start(0, "slow", func(ctx context.Context, report Reporter) (any, error) {
+	id, err := r.Start(Job{Kind: "slow", Work: func(ctx context.Context, report Reporter) (any, error) {
 		report(3, 100, "working")
 		close(started)
 		<-ctx.Done()
 		return nil, ctx.Err()
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,17 +78,17 @@ func TestStopCancelsAndKeepsState(t *testing.T) {
 func TestFailureAndPanicBecomeErrors(t *testing.T) {
 	st := testutil.OpenStore(t)
 	r := New(st, nil)
-	_, err := r.Run(context.Background(), 0, "bad", func(ctx context.Context, report Reporter) (any, error) {
+	_, err := r.Run(context.Background(), Job{Kind: "bad", Work: func(ctx context.Context, report Reporter) (any, error) {
 		return nil, errors.New("line 7: broken")
-	})
+	}})
 	if err == nil || err.Error() != "line 7: broken" {
 		t.Fatalf("err = %v", err)
 	}
-	p, err := r.Run(context.Background(), 0, "panics", func(ctx context.Context, report Reporter) (any, error) {
+	p, err := r.Run(context.Background(), Job{Kind: "panics", Work: func(ctx context.Context, report Reporter) (any, error) {
 		var m map[string]int
 		m["x"] = 1
 		return nil, nil
-	})
+	}})
 	if err == nil || p.State != Failed {
 		t.Fatalf("panic not turned into failure: %+v %v", p, err)
 	}
@@ -100,14 +100,14 @@ func TestRateAndETA(t *testing.T) {
 	r.EmitEvery = 0
 	var last Progress
 	r.notify = func(p Progress) { last = p }
-	_, err := r.Run(context.Background(), 0, "eta", func(ctx context.Context, report Reporter) (any, error) {
+	_, err := r.Run(context.Background(), Job{Kind: "eta", Work: func(ctx context.Context, report Reporter) (any, error) {
 		time.Sleep(50 * time.Millisecond)
 		report(50, 100, "half")
 		if last.Rate <= 0 || last.ETASeconds <= 0 {
 			t.Errorf("rate %v eta %v after half the work", last.Rate, last.ETASeconds)
 		}
 		return nil, nil
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +118,9 @@ func TestRateAndETA(t *testing.T) {
 func TestWaitAfterTheJobEndedKeepsTypedResult(t *testing.T) {
 	type counts struct{ New, Skipped int }
 	r := New(testutil.OpenStore(t), nil)
-	id, err := r.Start(0, "fast", func(ctx context.Context, report Reporter) (any, error) {
+	id, err := r.Start(Job{Kind: "fast", Work: func(ctx context.Context, report Reporter) (any, error) {
 		return counts{New: 5}, nil
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

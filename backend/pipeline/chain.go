@@ -16,11 +16,12 @@ type AutoStep struct {
 	Run  func(ctx context.Context, st *store.Store, datasetID int64, report jobs.Reporter) (string, error)
 }
 
-var autoSteps []AutoStep
-
-// RegisterAuto adds an automatic step to the chain (in registration order,
-// which follows step numbers).
-func RegisterAuto(a AutoStep) { autoSteps = append(autoSteps, a) }
+// autoSteps are the automatic steps after Extract, in the order they run.
+var autoSteps = []AutoStep{
+	{Step: StepTopics, Name: "Topics", Run: runTopics},
+	{Step: StepTopics, Name: "Categorize", Run: runCategorize},
+	{Step: StepCoverage, Name: "Coverage", Run: runCoverage},
+}
 
 // ChainResult is what Create & Start reports when it ends.
 type ChainResult struct {
@@ -35,16 +36,15 @@ type ChainResult struct {
 func Chain(st *store.Store, datasetID int64, extract jobs.Work) jobs.Work {
 	return func(ctx context.Context, report jobs.Reporter) (any, error) {
 		var res ChainResult
-		out, err := RunStep(ctx, st, datasetID, StepExtract, func(ctx context.Context) (string, error) {
+		_, err := RunStep(ctx, st, datasetID, StepExtract, func(ctx context.Context) (string, error) {
 			r, err := extract(ctx, report)
 			res.Extract = r
 			return "", err
 		})
-		_ = out
 		if err != nil {
 			return res, err
 		}
-		res.Ran = append(res.Ran, Names[StepExtract])
+		res.Ran = append(res.Ran, Name(StepExtract))
 		return res, RunAuto(ctx, st, datasetID, report, &res)
 	}
 }

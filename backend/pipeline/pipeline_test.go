@@ -63,7 +63,7 @@ func TestExtractRuleFollowsInvalidShare(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := work(ctx, func(int64, int64, string) {}); err != nil {
+		if _, err := work.Work(ctx, func(int64, int64, string) {}); err != nil {
 			t.Fatal(err)
 		}
 		steps, err := Steps(ctx, st, d.ID)
@@ -90,22 +90,23 @@ func TestChainMarksStepsAndStopsAtFailure(t *testing.T) {
 	st := testutil.OpenStore(t)
 	saved := autoSteps
 	t.Cleanup(func() { autoSteps = saved })
-	autoSteps = nil
 	var order []string
-	RegisterAuto(AutoStep{Step: StepTopics, Name: "Topics", Run: func(ctx context.Context, st *store.Store, id int64, r jobs.Reporter) (string, error) {
-		order = append(order, "topics")
-		return "3 topics", nil
-	}})
-	RegisterAuto(AutoStep{Step: StepCoverage, Name: "Coverage", Run: func(ctx context.Context, st *store.Store, id int64, r jobs.Reporter) (string, error) {
-		order = append(order, "coverage")
-		return "", errors.New("no categorized records")
-	}})
-	d, work, err := CreateFromFile(ctx, st, "chain", "", writeJSONL(t, `{"messages":[{"role":"user","content":"What is the capital of Portugal?"}]}`))
+	autoSteps = []AutoStep{
+		{Step: StepTopics, Name: "Topics", Run: func(ctx context.Context, st *store.Store, id int64, r jobs.Reporter) (string, error) {
+			order = append(order, "topics")
+			return "3 topics", nil
+		}},
+		{Step: StepCoverage, Name: "Coverage", Run: func(ctx context.Context, st *store.Store, id int64, r jobs.Reporter) (string, error) {
+			order = append(order, "coverage")
+			return "", errors.New("no categorized records")
+		}},
+	}
+	d, job, err := CreateFromFile(ctx, st, "chain", "", writeJSONL(t, `{"messages":[{"role":"user","content":"What is the capital of Portugal?"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	runner := jobs.New(st, nil)
-	_, err = runner.Run(ctx, d.ID, "create_and_start", work)
+	_, err = runner.Run(ctx, job)
 	if err == nil || !strings.Contains(err.Error(), "no categorized records") {
 		t.Fatalf("chain error = %v", err)
 	}
@@ -129,7 +130,7 @@ func TestOverall(t *testing.T) {
 	mk := func(ss ...Status) []Step {
 		out := make([]Step, len(ss))
 		for i, s := range ss {
-			out[i] = Step{Number: i + 1, Name: Names[i+1], Status: s}
+			out[i] = Step{Number: i + 1, Name: StepDefs[i].Name, Status: s}
 		}
 		return out
 	}

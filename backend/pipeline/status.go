@@ -47,9 +47,14 @@ type Step struct {
 	Action   string   `json:"action,omitempty"` // the action the node offers now (e.g. "categorize_unlabeled")
 }
 
-// Names of the steps, in order.
-var Names = [...]string{"", "Extract", "Topics & Categorization", "Coverage", "Grader", "Dry Run", "Train", "Deploy"}
-var keys = [...]string{"", "extract", "topics", "coverage", "grader", "dryrun", "train", "deploy"}
+// StepDef defines one of the seven steps: its place, its names and the rule
+// that computes its status from the data.
+type StepDef struct {
+	Number int
+	Key    string
+	Name   string
+	Rule   Rule
+}
 
 // Facts are the figures the status rules read, gathered once per call.
 type Facts struct {
@@ -57,20 +62,30 @@ type Facts struct {
 	States map[int]store.StepState
 }
 
-// Rule computes one step's status from the facts. Areas register their own
-// rule (see RegisterRule) as their step's work is built.
+// Rule computes one step's status from the facts.
 type Rule func(ctx context.Context, st *store.Store, datasetID int64, f Facts, s *Step) error
 
-var rules = map[int]Rule{
-	StepExtract: extractRule,
-	StepGrader:  notBuilt("a grader: pick a preset or write a judge prompt (the grader editor is not built yet)"),
-	StepDryRun:  notBuilt("a configured grader, then a manual dry run on a sample of valid records"),
-	StepTrain:   notBuilt("a GO (or accepted CAUTION) dry run, then a training provider"),
-	StepDeploy:  notBuilt("a finished training job"),
+// StepDefs are the seven steps in pipeline order; the canvas, the datasets
+// list and the commands all read this list.
+var StepDefs = []StepDef{
+	{StepExtract, "extract", "Extract", extractRule},
+	{StepTopics, "topics", "Topics & Categorization", topicsRule},
+	{StepCoverage, "coverage", "Coverage", coverageRule},
+	{StepGrader, "grader", "Grader", graderRule},
+	{StepDryRun, "dryrun", "Dry Run", dryrunRule},
+	{StepTrain, "train", "Train", trainRule},
+	{StepDeploy, "deploy", "Deploy", deployRule},
 }
 
-// RegisterRule sets the status rule of a step.
-func RegisterRule(step int, r Rule) { rules[step] = r }
+// Name returns a step's display name.
+func Name(step int) string {
+	for _, d := range StepDefs {
+		if d.Number == step {
+			return d.Name
+		}
+	}
+	return fmt.Sprintf("step %d", step)
+}
 
 // Steps returns the seven steps of a dataset with their current status.
 func Steps(ctx context.Context, st *store.Store, datasetID int64) ([]Step, error) {
@@ -83,13 +98,12 @@ func Steps(ctx context.Context, st *store.Store, datasetID int64) ([]Step, error
 		return nil, err
 	}
 	f := Facts{Counts: counts, States: states}
-	out := make([]Step, 0, 7)
-	for n := 1; n <= 7; n++ {
-		s := Step{Number: n, Key: keys[n], Name: Names[n], Status: Waiting, AutoRuns: n <= StepCoverage}
-		if r := rules[n]; r != nil {
-			if err := r(ctx, st, datasetID, f, &s); err != nil {
-				return nil, fmt.Errorf("step %d status: %w", n, err)
-			}
+	out := make([]Step, 0, len(StepDefs))
+	for _, d := range StepDefs {
+		n := d.Number
+		s := Step{Number: n, Key: d.Key, Name: d.Name, Status: Waiting, AutoRuns: n <= StepCoverage}
+		if err := d.Rule(ctx, st, datasetID, f, &s); err != nil {
+			return nil, fmt.Errorf("step %d status: %w", n, err)
 		}
 		// A running or failed run overrides what the data says.
 		if ss, ok := states[n]; ok {
@@ -121,13 +135,6 @@ func extractRule(_ context.Context, _ *store.Store, _ int64, f Facts, s *Step) e
 		s.Figure = fmt.Sprintf("%s records, %s invalid", thousands(c.Total), thousands(c.Invalid))
 	}
 	return nil
-}
-
-func notBuilt(needs string) Rule {
-	return func(_ context.Context, _ *store.Store, _ int64, _ Facts, s *Step) error {
-		s.Status, s.Needs = Waiting, needs
-		return nil
-	}
 }
 
 // Overall summarizes a dataset's steps as one status for the datasets list:

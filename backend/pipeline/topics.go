@@ -7,6 +7,7 @@ import (
 
 	"tracetune/backend/coverage"
 	"tracetune/backend/jobs"
+	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/topics"
 )
@@ -21,14 +22,6 @@ const ActionCategorizeUnlabeled = "categorize_unlabeled"
 // Seed of automatic topic generation: a fixed seed makes Create & Start
 // reproducible for the same records.
 const autoSeed = 1
-
-func init() {
-	RegisterRule(StepTopics, topicsRule)
-	RegisterRule(StepCoverage, coverageRule)
-	RegisterAuto(AutoStep{Step: StepTopics, Name: "Topics", Run: runTopics})
-	RegisterAuto(AutoStep{Step: StepTopics, Name: "Categorize", Run: runCategorize})
-	RegisterAuto(AutoStep{Step: StepCoverage, Name: "Coverage", Run: runCoverage})
-}
 
 // runTopics generates topics when the dataset has none (offline when no
 // provider is configured); an existing hierarchy is the user's and stays.
@@ -65,7 +58,7 @@ func runCategorize(ctx context.Context, st *store.Store, datasetID int64, report
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s records categorized, %s under 0.7", thousands(c.Processed), thousands(c.LowConfidence)), nil
+	return fmt.Sprintf("%s records categorized, %s under %.1f", thousands(c.Processed), thousands(c.LowConfidence), record.LowConfidence), nil
 }
 
 func runCoverage(ctx context.Context, st *store.Store, datasetID int64, _ jobs.Reporter) (string, error) {
@@ -77,7 +70,7 @@ func runCoverage(ctx context.Context, st *store.Store, datasetID int64, _ jobs.R
 }
 
 // topicsRule: Waiting without topics; Complete when every valid record is
-// categorized and under 5 % are below 0.7 confidence; Attention otherwise
+// categorized and under 5 % are below record.LowConfidence; Attention otherwise
 // (offering "categorize unlabeled" when records lack a topic).
 func topicsRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, s *Step) error {
 	x, err := topics.New(st).Stats(ctx, datasetID)
@@ -99,7 +92,7 @@ func topicsRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 		s.Needs = fmt.Sprintf("%s valid records have no topic: categorize unlabeled", thousands(x.Uncategorized))
 	case x.LowConfidence*100 >= x.Valid*5:
 		s.Status = Attention
-		s.Needs = fmt.Sprintf("%s records (%s %%) are under 0.7 confidence: review Low Confidence", thousands(x.LowConfidence), pct(x.LowConfidence, x.Valid))
+		s.Needs = fmt.Sprintf("%s records (%s %%) are under %.1f confidence: review Low Confidence", thousands(x.LowConfidence), pct(x.LowConfidence, x.Valid), record.LowConfidence)
 	default:
 		s.Status = Complete
 	}
@@ -123,15 +116,24 @@ func coverageRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts
 	b := r.Balance
 	s.Score = &b
 	s.Figure = fmt.Sprintf("balance %.2f · %s", b, r.Rating)
+	under := 0
+	for _, t := range r.Topics {
+		if t.Status == coverage.Under {
+			under++
+		}
+	}
 	switch r.Rating {
+	case coverage.Single:
+		s.Status, s.Score = Complete, nil
+		s.Figure = "one topic: balance does not apply"
 	case coverage.Good:
 		s.Status = Complete
 	case coverage.Attention:
 		s.Status = Attention
-		s.Needs = "a more even spread: see the recommendations"
+		s.Needs = fmt.Sprintf("%d under-served topics: see the recommendations", under)
 	default:
 		s.Status = Attention
-		s.Needs = "more records for under-served topics: generation recommended"
+		s.Needs = fmt.Sprintf("more records for %d under-served topics: generation recommended", under)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func TestCreateAndStartRunsTopicsCategorizeCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := jobs.New(st, nil)
-	p, err := runner.Run(ctx, d.ID, "create_and_start", work)
+	p, err := runner.Run(ctx, work)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestCreateAndStartRunsTopicsCategorizeCoverage(t *testing.T) {
 	}
 
 	// New records arrive: they are uncategorized and step 2 offers the action.
-	if _, err := runner.Run(ctx, d.ID, "import", ImportWork(st, d.ID, tracegenFile(t, 200, 4), ingest.Append)); err != nil {
+	if _, err := runner.Run(ctx, ImportWork(st, d.ID, tracegenFile(t, 200, 4), ingest.Append)); err != nil {
 		t.Fatal(err)
 	}
 	steps, _ = Steps(ctx, st, d.ID)
@@ -186,7 +186,7 @@ func TestChainWithoutValidRecordsWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := jobs.New(st, nil).Run(ctx, d.ID, "create_and_start", work); err != nil {
+	if _, err := jobs.New(st, nil).Run(ctx, work); err != nil {
 		t.Fatal(err)
 	}
 	steps, _ := Steps(ctx, st, d.ID)

@@ -5,6 +5,7 @@ package record
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -53,6 +54,8 @@ const (
 	MethodEmbedding = "embedding"
 	MethodLLM       = "llm"
 	MethodManual    = "manual"
+	MethodImport    = "import"     // the source file gave the topic (confidence 1)
+	MethodOnly      = "only_topic" // the dataset has a single leaf topic: nothing to decide
 )
 
 // LowConfidence is the threshold under which a categorization needs review.
@@ -66,6 +69,24 @@ type Settings struct {
 
 // DefaultSettings are the defaults of PRODUCT.md §3.
 func DefaultSettings() Settings { return Settings{MinUserChars: 10, MaxTokens: 8000} }
+
+// Limits of the settings: a user message needs at least one character, and
+// no trainer takes prompts longer than MaxPromptTokens.
+const (
+	MaxMinUserChars = 10000
+	MaxPromptTokens = 1000000
+)
+
+// Validate checks the settings every caller sets (window, command).
+func (s Settings) Validate() error {
+	if s.MinUserChars < 1 || s.MinUserChars > MaxMinUserChars {
+		return fmt.Errorf("minimum user message length %d: give 1–%d characters", s.MinUserChars, MaxMinUserChars)
+	}
+	if s.MaxTokens < 1 || s.MaxTokens > MaxPromptTokens {
+		return fmt.Errorf("maximum prompt tokens %d: give 1–%d", s.MaxTokens, MaxPromptTokens)
+	}
+	return nil
+}
 
 // Dataset is a named collection of records with an objective.
 type Dataset struct {

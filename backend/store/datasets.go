@@ -126,6 +126,9 @@ func (s *Store) DeleteDataset(ctx context.Context, id int64) error {
 // DuplicateDataset copies a dataset with its topics and records under a new
 // name, in one transaction.
 func (s *Store) DuplicateDataset(ctx context.Context, id int64, newName string) (record.Dataset, error) {
+	if strings.TrimSpace(newName) == "" {
+		return record.Dataset{}, errors.New("the copy needs a name")
+	}
 	src, err := s.Dataset(ctx, id)
 	if err != nil {
 		return src, err
@@ -195,6 +198,27 @@ func (s *Store) DuplicateDataset(ctx context.Context, id int64, newName string) 
 			FROM records WHERE dataset_id=? ORDER BY id`, nid, id); err != nil {
 			return err
 		}
+		if _, err := t.ExecContext(ctx, `INSERT INTO topic_counts(dataset_id, topic_id, n, low)
+			SELECT ?, m.new, c.n, c.low FROM topic_counts c JOIN topic_remap m ON m.old = c.topic_id WHERE c.dataset_id = ?`, nid, id); err != nil {
+			return err
+		}
+		// The copy pulls from the same sources, with the same filters,
+		// continuing from the same cursors: Pull New Traces in it brings
+		// what the original's would, never what its filter left out.
+		if _, err := t.ExecContext(ctx, `INSERT INTO source_cursors(dataset_id, source_id, since, high, floor, token, filter, last_new, updated_at)
+			SELECT ?, source_id, since, high, floor, token, filter, last_new, updated_at FROM source_cursors WHERE dataset_id = ?`, nid, id); err != nil {
+			return err
+		}
+		// The grader goes along (every version, and the one in force): the
+		// copy is graded as the original until the user changes it.
+		if _, err := t.ExecContext(ctx, `INSERT INTO graders(dataset_id, version, spec, created_at)
+			SELECT ?, version, spec, created_at FROM graders WHERE dataset_id = ?`, nid, id); err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(ctx, `INSERT INTO grader_current(dataset_id, version, updated_at)
+			SELECT ?, version, updated_at FROM grader_current WHERE dataset_id = ?`, nid, id); err != nil {
+			return err
+		}
 		// what RecordTx.Commit writes for an import: the totals, and the
 		// copies' ids for the indexer (index_backlog.go)
 		if _, err := t.ExecContext(ctx, `INSERT INTO record_counts(dataset_id, code, n)
@@ -222,12 +246,14 @@ type Counts struct {
 	Topics  int `json:"topics"`
 }
 
-// DatasetCounts returns record and topic totals for a dataset.
+// DatasetCounts returns record and topic totals for a dataset. Record
+// totals come from the per-code counts an import keeps (record_counts), not
+// from counting rows: the datasets list stays instant at a million records.
 func (s *Store) DatasetCounts(ctx context.Context, id int64) (Counts, error) {
 	var c Counts
 	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM records WHERE dataset_id=?1),
-		(SELECT COUNT(*) FROM records WHERE dataset_id=?1 AND code=''),
+		(SELECT COALESCE(SUM(n), 0) FROM record_counts WHERE dataset_id=?1),
+		(SELECT COALESCE(SUM(n), 0) FROM record_counts WHERE dataset_id=?1 AND code=''),
 		(SELECT COUNT(*) FROM topics WHERE dataset_id=?1)`, id).Scan(&c.Total, &c.Valid, &c.Topics)
 	c.Invalid = c.Total - c.Valid
 	return c, err

@@ -43,7 +43,11 @@ type RecordTx struct {
 	ts         int64
 	buf        []any
 	counts     map[record.Code]int
-	lo, hi     int64 // ids inserted, for the index backlog
+	topics     map[int64][2]int // valid categorized records per topic: total, low confidence
+	lo, hi     int64            // ids inserted, for the index backlog
+	// selfIndexed: the caller indexes every record it inserts (Index), so
+	// nothing is queued for the background indexer
+	selfIndexed bool
 }
 
 // BeginRecords starts a record transaction on a dataset.
@@ -151,6 +155,17 @@ func (rt *RecordTx) Insert(recs []record.Record) error {
 		for i := range recs[:n] {
 			r := &recs[i]
 			rt.counts[r.Code]++
+			if r.TopicID != 0 && r.Code == record.Valid {
+				if rt.topics == nil {
+					rt.topics = map[int64][2]int{}
+				}
+				c := rt.topics[r.TopicID]
+				c[0]++
+				if r.Confidence < record.LowConfidence {
+					c[1]++
+				}
+				rt.topics[r.TopicID] = c
+			}
 			if rt.lo == 0 || r.ID < rt.lo {
 				rt.lo = r.ID
 			}
@@ -211,7 +226,13 @@ func (rt *RecordTx) Commit() error {
 			return fmt.Errorf("count records of dataset %d: %w", rt.datasetID, err)
 		}
 	}
-	added := rt.hi > 0
+	for topic, c := range rt.topics {
+		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO topic_counts(dataset_id, topic_id, n, low) VALUES (?, ?, ?, ?)
+			ON CONFLICT(dataset_id, topic_id) DO UPDATE SET n = n + excluded.n, low = low + excluded.low`, rt.datasetID, topic, c[0], c[1]); err != nil {
+			return fmt.Errorf("count topics of dataset %d: %w", rt.datasetID, err)
+		}
+	}
+	added := rt.hi > 0 && !rt.selfIndexed
 	if added {
 		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO index_backlog(dataset_id, lo, hi) VALUES (?, ?, ?)`, rt.datasetID, rt.lo, rt.hi); err != nil {
 			return fmt.Errorf("queue records of dataset %d for indexing: %w", rt.datasetID, err)

@@ -33,3 +33,16 @@ CREATE TABLE source_cursors (
 CREATE INDEX source_cursors_source ON source_cursors(source_id);
 `)
 }
+
+// Migration 90: a source's look-back window (issue 16): each pull re-reads
+// this many seconds before its cursor, for traces indexed late; 0 means
+// the default (15 minutes).
+func init() {
+	register(90, "sources_look_back", `
+ALTER TABLE sources ADD COLUMN look_back_s INTEGER NOT NULL DEFAULT 0;
+-- floor: a pull re-reads no earlier than this (the end of the listing a
+-- dataset's traces were picked from: the others there were left out on
+-- purpose)
+ALTER TABLE source_cursors ADD COLUMN floor INTEGER NOT NULL DEFAULT 0;
+`)
+}

@@ -14,21 +14,35 @@ var ErrSourceExists = errors.New("a source with that name already exists")
 
 // SourceRow is a configured trace source (its keys live in the keyring).
 type SourceRow struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	URL       string    `json:"url"`
-	Project   string    `json:"project"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	URL     string `json:"url"`
+	Project string `json:"project"`
+	// LookBackSeconds is how far before its cursor a pull re-reads (0:
+	// DefaultLookBack), for traces the gateway indexes late.
+	LookBackSeconds int       `json:"look_back_seconds"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
-const sourceCols = `id, name, kind, url, project, created_at, updated_at`
+const sourceCols = `id, name, kind, url, project, look_back_s, created_at, updated_at`
+
+// DefaultLookBack is the look-back window of a source without its own.
+const DefaultLookBack = 15 * time.Minute
+
+// LookBack is the source's look-back window.
+func (r SourceRow) LookBack() time.Duration {
+	if r.LookBackSeconds <= 0 {
+		return DefaultLookBack
+	}
+	return time.Duration(r.LookBackSeconds) * time.Second
+}
 
 func scanSource(row interface{ Scan(...any) error }) (SourceRow, error) {
 	var r SourceRow
 	var c, u int64
-	if err := row.Scan(&r.ID, &r.Name, &r.Kind, &r.URL, &r.Project, &c, &u); err != nil {
+	if err := row.Scan(&r.ID, &r.Name, &r.Kind, &r.URL, &r.Project, &r.LookBackSeconds, &c, &u); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, ErrNotFound
 		}
@@ -46,11 +60,11 @@ func (s *Store) AddSource(ctx context.Context, r SourceRow, replace bool) (Sourc
 		return r, errors.New("source name is empty")
 	}
 	t := now()
-	q := `INSERT INTO sources(name, kind, url, project, created_at, updated_at) VALUES(?,?,?,?,?,?)`
+	q := `INSERT INTO sources(name, kind, url, project, look_back_s, created_at, updated_at) VALUES(?,?,?,?,?,?,?)`
 	if replace {
-		q += ` ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, url=excluded.url, project=excluded.project, updated_at=excluded.updated_at`
+		q += ` ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, url=excluded.url, project=excluded.project, look_back_s=excluded.look_back_s, updated_at=excluded.updated_at`
 	}
-	if _, err := s.db.ExecContext(ctx, q, r.Name, r.Kind, r.URL, r.Project, t, t); err != nil {
+	if _, err := s.db.ExecContext(ctx, q, r.Name, r.Kind, r.URL, r.Project, max(r.LookBackSeconds, 0), t, t); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return r, fmt.Errorf("source %q: %w", r.Name, ErrSourceExists)
 		}
@@ -116,6 +130,7 @@ type PullCursor struct {
 	SourceKind string    `json:"source_kind"` // filled by PullCursors
 	Since      time.Time `json:"since"`       // traces before this are done
 	High       time.Time `json:"high"`        // end of an unfinished pull's window; zero when none
+	Floor      time.Time `json:"floor"`       // no look-back before this: the end of a listing picked from
 	Token      string    `json:"token"`       // next page of the unfinished pull
 	Filter     string    `json:"filter"`      // JSON of the filter the dataset pulls with
 	LastNew    int       `json:"last_new"`    // records the last pull added
@@ -132,9 +147,9 @@ func millis(t time.Time) int64 {
 // PullCursorFor returns the cursor of a dataset and source; found is false
 // before the first pull.
 func (s *Store) PullCursorFor(ctx context.Context, datasetID, sourceID int64) (c PullCursor, found bool, err error) {
-	var since, high, upd int64
-	err = s.db.QueryRowContext(ctx, `SELECT since, high, token, filter, last_new, updated_at FROM source_cursors WHERE dataset_id=? AND source_id=?`,
-		datasetID, sourceID).Scan(&since, &high, &c.Token, &c.Filter, &c.LastNew, &upd)
+	var since, high, floor, upd int64
+	err = s.db.QueryRowContext(ctx, `SELECT since, high, floor, token, filter, last_new, updated_at FROM source_cursors WHERE dataset_id=? AND source_id=?`,
+		datasetID, sourceID).Scan(&since, &high, &floor, &c.Token, &c.Filter, &c.LastNew, &upd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PullCursor{DatasetID: datasetID, SourceID: sourceID, Filter: "{}"}, false, nil
 	}
@@ -142,7 +157,7 @@ func (s *Store) PullCursorFor(ctx context.Context, datasetID, sourceID int64) (c
 		return c, false, err
 	}
 	c.DatasetID, c.SourceID = datasetID, sourceID
-	c.Since, c.High, c.UpdatedAt = fromMillis(since), fromMillis(high), fromMillis(upd)
+	c.Since, c.High, c.Floor, c.UpdatedAt = fromMillis(since), fromMillis(high), fromMillis(floor), fromMillis(upd)
 	return c, true, nil
 }
 
@@ -151,11 +166,11 @@ func (s *Store) SavePullCursor(ctx context.Context, c PullCursor) error {
 	if c.Filter == "" {
 		c.Filter = "{}"
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO source_cursors(dataset_id, source_id, since, high, token, filter, last_new, updated_at)
-		VALUES(?,?,?,?,?,?,?,?)
-		ON CONFLICT(dataset_id, source_id) DO UPDATE SET since=excluded.since, high=excluded.high, token=excluded.token,
+	_, err := s.db.ExecContext(ctx, `INSERT INTO source_cursors(dataset_id, source_id, since, high, floor, token, filter, last_new, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(dataset_id, source_id) DO UPDATE SET since=excluded.since, high=excluded.high, floor=excluded.floor, token=excluded.token,
 			filter=excluded.filter, last_new=excluded.last_new, updated_at=excluded.updated_at`,
-		c.DatasetID, c.SourceID, millis(c.Since), millis(c.High), c.Token, c.Filter, c.LastNew, now())
+		c.DatasetID, c.SourceID, millis(c.Since), millis(c.High), millis(c.Floor), c.Token, c.Filter, c.LastNew, now())
 	return err
 }
 

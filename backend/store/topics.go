@@ -371,9 +371,8 @@ type TopicCounts struct {
 	ByTopic       map[int64]int `json:"by_topic"`
 }
 
-// CountTopics counts valid records per topic in one pass over the partial
-// index records_valid_topic (categorized valid records); the valid total
-// comes from the per-code totals.
+// CountTopics counts valid records per topic from the per-topic totals
+// (topic_counts); the valid total comes from the per-code totals.
 func (s *Store) CountTopics(ctx context.Context, datasetID int64) (TopicCounts, error) {
 	c := TopicCounts{ByTopic: map[int64]int{}}
 	codes, err := s.CodeCounts(ctx, datasetID)
@@ -381,8 +380,9 @@ func (s *Store) CountTopics(ctx context.Context, datasetID int64) (TopicCounts, 
 		return c, err
 	}
 	c.Valid = codes[string(record.Valid)]
-	rows, err := s.db.QueryContext(ctx, `SELECT topic_id, COUNT(*), SUM(CASE WHEN confidence < ? THEN 1 ELSE 0 END)
-		FROM records WHERE dataset_id=? AND code='' AND topic_id IS NOT NULL GROUP BY topic_id`, record.LowConfidence, datasetID)
+	// topic_counts (schema_counts.go) keeps these per topic: a few rows
+	// rather than a pass over every categorized record
+	rows, err := s.db.QueryContext(ctx, `SELECT topic_id, n, low FROM topic_counts WHERE dataset_id=? AND n > 0`, datasetID)
 	if err != nil {
 		return c, err
 	}

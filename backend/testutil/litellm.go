@@ -20,10 +20,14 @@ type LiteLLM struct {
 	key string
 	srv *httptest.Server
 	URL string
+	// Models is the proxy's model table and management API (admin = key).
+	Models *LiteLLMModels
 }
 
 // NewLiteLLM returns a fake accepting the given key.
-func NewLiteLLM(key string) *LiteLLM { return &LiteLLM{gatewayFake: newGatewayFake(), key: key} }
+func NewLiteLLM(key string) *LiteLLM {
+	return &LiteLLM{gatewayFake: newGatewayFake(), key: key, Models: NewLiteLLMModels(key)}
+}
 
 // StartLiteLLM serves a fake on a test server closed with the test.
 func StartLiteLLM(t testing.TB, key string) *LiteLLM {
@@ -66,6 +70,7 @@ func (f *LiteLLM) row(t GatewayTrace) map[string]any {
 // Handler serves the fake's routes.
 func (f *LiteLLM) Handler() http.Handler {
 	mux := http.NewServeMux()
+	f.Models.Mount(mux)
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer "+f.key {

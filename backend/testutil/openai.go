@@ -230,6 +230,8 @@ func (f *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		endpoint = "embeddings"
 	case strings.HasSuffix(r.URL.Path, "/models") && r.Method == http.MethodGet:
 		endpoint = "models"
+	case strings.Contains(r.URL.Path, "/fine_tuning/alpha/graders/") && r.Method == http.MethodPost:
+		endpoint = "graders" // graders.go
 	default:
 		writeError(w, http.StatusNotFound, "Invalid URL ("+r.Method+" "+r.URL.Path+")", "invalid_request_error", "")
 		return
@@ -291,6 +293,8 @@ func (f *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		f.embeddings(w, body)
 	case "models":
 		f.listModels(w)
+	case "graders":
+		serveGraders(w, r.URL.Path, body)
 	}
 }
 

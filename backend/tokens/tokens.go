@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pkoukk/tiktoken-go"
 	tiktoken_loader "github.com/pkoukk/tiktoken-go-loader"
@@ -65,7 +66,9 @@ func Exceeds(parts []string, overhead, limit int) (Verdict, error) {
 	upper, lower := overhead, overhead
 	for _, p := range parts {
 		upper += len(p)
-		lower += wordsWithLetters(p)
+		if lower <= limit {
+			lower += wordsWithLetters(p, limit-lower)
+		}
 	}
 	if upper <= limit {
 		return Verdict{Count: upper}, nil
@@ -81,17 +84,21 @@ func Exceeds(parts []string, overhead, limit int) (Verdict, error) {
 	exact := true
 	for _, p := range parts {
 		for len(p) > 0 {
-			c := cut(p, chunkSize)
+			c, natural := cut(p, chunkSize)
+			if !natural {
+				exact = false
+			}
 			for _, seg := range splitLongRuns(p[:c]) {
 				if len(seg) == longRun {
 					exact = false
 				}
-				n += len(e.EncodeOrdinary(seg))
+				// stop as soon as the limit is passed: a 60 MB line
+				// costs a few chunks, not the whole text
+				if n += len(e.EncodeOrdinary(seg)); n > limit {
+					return Verdict{Over: true, Count: n}, nil
+				}
 			}
 			p = p[c:]
-			if n > limit {
-				return Verdict{Over: true, Count: n}, nil
-			}
 		}
 	}
 	return Verdict{Count: n, Exact: exact}, nil
@@ -131,34 +138,63 @@ const chunkSize = 8 << 10
 // letter or digit followed by a space. No pre-split piece of o200k_base
 // contains a letter or digit followed by white space, and the pattern has no
 // look-behind, so tokenizing the two sides separately gives the same tokens.
-func cut(s string, size int) int {
+// It looks at most maxSearch bytes ahead: text that long without such a
+// boundary (a pasted blob, one huge number) is cut at size on a rune
+// boundary instead, and natural is false (the count may be off by a token
+// per cut).
+func cut(s string, size int) (n int, natural bool) {
 	if len(s) <= size {
-		return len(s)
+		return len(s), true
 	}
-	for i := size; i < len(s)-1; i++ {
+	end := min(len(s)-1, maxSearch)
+	for i := size; i < end; i++ {
 		if s[i] == ' ' && isASCIIAlnum(s[i-1]) {
-			return i
+			return i, true
 		}
 	}
-	return len(s)
+	if len(s) <= maxSearch {
+		return len(s), true
+	}
+	i := size
+	for i > 0 && s[i]&0xC0 == 0x80 { // not inside a rune
+		i--
+	}
+	return i, false
 }
+
+// maxSearch bounds how far cut looks for a natural boundary, so that a
+// huge text without one is read in chunks rather than whole.
+const maxSearch = 64 << 10
 
 func isASCIIAlnum(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 // wordsWithLetters counts maximal runs without ASCII white space that contain
-// at least one letter.
-func wordsWithLetters(s string) int {
+// at least one letter, stopping once the count passes stop.
+func wordsWithLetters(s string, stop int) int {
 	n, inWord, hasLetter := 0, false, false
-	for _, r := range s {
-		if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\v' {
-			if inWord && hasLetter {
-				n++
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			i++
+			if b == ' ' || b == '\n' || b == '\t' || b == '\r' || b == '\f' || b == '\v' {
+				if inWord && hasLetter {
+					if n++; n > stop {
+						return n
+					}
+				}
+				inWord, hasLetter = false, false
+				continue
 			}
-			inWord, hasLetter = false, false
+			inWord = true
+			if !hasLetter && (b|0x20 >= 'a' && b|0x20 <= 'z') {
+				hasLetter = true
+			}
 			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		inWord = true
 		if !hasLetter && unicode.IsLetter(r) {
 			hasLetter = true

@@ -1,8 +1,11 @@
 package tokens
 
 import (
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestChunkedCountIsExact: counting in chunks cut at letter-space
@@ -26,7 +29,7 @@ func TestChunkedCountIsExact(t *testing.T) {
 		if !v.Exact || v.Count != whole {
 			t.Errorf("text %d: chunked %d (exact %v), whole %d", i, v.Count, v.Exact, whole)
 		}
-		if lb := wordsWithLetters(text); lb > whole {
+		if lb := wordsWithLetters(text, len(text)); lb > whole {
 			t.Errorf("text %d: lower bound %d above the count %d", i, lb, whole)
 		}
 	}
@@ -69,4 +72,55 @@ func TestLongRunIsFast(t *testing.T) {
 	if d := got.Count - whole; d < -8 || d > 8 {
 		t.Fatalf("sliced count %d, whole %d", got.Count, whole)
 	}
+}
+
+// TestHugeLineStopsEarly is issue 16's item 5: a 60 MB prompt is decided
+// in well under a second with memory that does not grow with it, whatever
+// the text (one huge word, one huge number, words).
+func TestHugeLineStopsEarly(t *testing.T) {
+	const size = 60 << 20
+	if _, err := Count("warm up the encoder"); err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{
+		"one word":   strings.Repeat("abcdefghij", size/10),
+		"one number": strings.Repeat("0123456789", size/10),
+		"json blob":  strings.Repeat(`{"k":[1,2,3],"v":"x"}`, size/21),
+		"words":      strings.Repeat("lorem ipsum dolor ", size/18),
+	}
+	for name, text := range texts {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			// CPU time of this process, not the wall clock: other
+			// processes on a busy machine must not fail the test
+			start := cpuTime()
+			v, err := Exceeds([]string{text}, 3, 8000)
+			took := cpuTime() - start
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.Over {
+				t.Fatalf("%d MB not over 8000 tokens: %+v", len(text)>>20, v)
+			}
+			if took > 500*time.Millisecond {
+				t.Errorf("took %v", took)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+			t.Logf("%s: %v, %d KB allocated, count %d", name, took, (after.TotalAlloc-before.TotalAlloc)>>10, v.Count)
+		})
+	}
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

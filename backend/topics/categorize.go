@@ -29,6 +29,14 @@ type CategorizeOptions struct {
 	Offline bool `json:"offline"` // TF-IDF similarity and no LLM even if a provider exists
 }
 
+// Validate checks the mode; empty means unlabeled.
+func (o CategorizeOptions) Validate() error {
+	if o.Mode != "" && o.Mode != ModeUnlabeled && o.Mode != ModeAll {
+		return fmt.Errorf("categorize mode %q: use %q or %q", o.Mode, ModeUnlabeled, ModeAll)
+	}
+	return nil
+}
+
 // CategorizeResult says what Categorize did.
 type CategorizeResult struct {
 	Mode          Mode           `json:"mode"`
@@ -58,8 +66,8 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 	if opt.Mode == "" {
 		opt.Mode = ModeUnlabeled
 	}
-	if opt.Mode != ModeUnlabeled && opt.Mode != ModeAll {
-		return CategorizeResult{}, fmt.Errorf("categorize mode %q: use %q or %q", opt.Mode, ModeUnlabeled, ModeAll)
+	if err := opt.Validate(); err != nil {
+		return CategorizeResult{}, err
 	}
 	if llm.MeterFrom(ctx) == nil { // tokens and cost are shown next to the action
 		ctx = llm.WithAction(ctx, datasetID, "categorize")
@@ -100,6 +108,15 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 		texts[k] = c.texts[i]
 	}
 
+	if len(leaves) == 1 {
+		// One topic: there is nothing to decide, and nothing to review.
+		as := make([]store.Assignment, len(targets))
+		for k, i := range targets {
+			as[k] = store.Assignment{RecordID: c.ids[i], TopicID: leaves[0].ID, Confidence: 1, Method: record.MethodOnly}
+		}
+		res.ByMethod[record.MethodOnly] = len(as)
+		return res, s.st.SetAssignments(ctx, datasetID, as)
+	}
 	kwTopic, kwConf := keywordMatch(texts, leaves)
 	sim, err := s.similarity(ctx, ai, c, targets, leaves, leafIdx, progress)
 	if err != nil {

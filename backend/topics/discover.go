@@ -6,42 +6,60 @@ import (
 	"math/rand"
 )
 
-// Topic discovery in two levels. Prompts written from the same phrasing
-// form tight, small clusters (a silhouette over k always prefers them), while
-// a topic is a family of such phrasings that share their distinctive words.
-// So discover first finds the fine clusters (k by silhouette on a sample),
-// then groups their centroids (k again by silhouette, now among centroids)
-// and finally refines the grouping with k-means over all documents.
+// Topic discovery. Messages written from the same phrasing form tight,
+// small clusters (a silhouette over k always prefers them), while a topic
+// may be a family of such phrasings that share their distinctive words
+// (generated or templated prompts), or each tight cluster may already be
+// one intent (real users' messages, as in BANKING77). So discover first
+// finds the fine clusters (k by silhouette on a sample), then groups their
+// centroids; when the grouping is clear-cut (phrasing families) the groups
+// are the leaf topics, otherwise the fine clusters are. Finally the leaves
+// are grouped into a handful of parent topics.
 
 // discoverOptions tune discovery; zero values take defaults.
 type discoverOptions struct {
-	k      int   // wanted number of topics; 0: automatic
+	k      int   // wanted number of leaf topics; 0: automatic
 	seed   int64 // all randomness derives from it
 	sample int   // documents used to choose k (default 2000)
-	maxK   int   // largest fine k tried (default 40)
-	// terms, when the vectors are embeddings, are the same documents'
-	// TF-IDF vectors: shared words help decide which clusters form a topic.
+	maxK   int   // largest fine k tried (default 150)
+	// terms are the same documents' TF-IDF vectors when the clustered
+	// vectors are dense (embeddings or LSA): shared words help decide which
+	// clusters form a topic.
 	terms *sparseSpace
 }
 
 type discovery struct {
-	assign     []int       // topic of each document
-	cents      [][]float32 // unit-length topic centroids
-	k          int
+	assign     []int       // leaf of each document
+	cents      [][]float32 // unit-length leaf centroids
+	k          int         // leaves
 	fineK      int
-	silhouette float64        // centroid-level silhouette of the chosen grouping (fine level if not grouped)
+	silhouette float64        // silhouette of the chosen level
 	dropped    map[int32]bool // terms found unspecific and left out (sparse vectors)
-	fineAssign []int          // fine cluster of each document (nil when not grouped)
-	fineGroup  []int          // topic of each fine cluster
-	space      space          // the (possibly filtered) vectors the assignment refers to
+	fineAssign []int          // fine cluster of each document (nil when the fine clusters are the leaves)
+	fineGroup  []int          // leaf of each fine cluster
+	parent     []int          // parent of each leaf (nil: no parents)
+	parents    int
+	space      space // the (possibly filtered) vectors the assignment refers to
 }
 
-// discover clusters the documents of sp into topics.
+// familySil is the centroid-level silhouette from which groups of fine
+// clusters are phrasing families, i.e. leaf topics. Measured: tracegen's
+// families 0.5+, BANKING77's intents (grouped into broad areas) far lower.
+const familySil = 0.3
+
+// discover clusters the documents of sp into leaf topics under parents.
 func discover(ctx context.Context, sp space, opt discoverOptions, progress func(string)) (discovery, error) {
 	var dropped map[int32]bool
-	// result records which vectors (possibly filtered) the result refers to.
+	// result records which vectors (possibly filtered) the result refers
+	// to and groups the leaves into parents.
 	result := func(d discovery) (discovery, error) {
 		d.dropped, d.space = dropped, sp
+		if d.k >= 6 {
+			d.parent, d.parents = groupClusters(clusterVectors(sp, opt.terms, d.assign, d.k, d.cents), 2, min(12, d.k/2))
+			if d.parents < 2 {
+				d.parent, d.parents = nil, 0
+			}
+		}
 		return d, nil
 	}
 	n := sp.len()
@@ -49,7 +67,7 @@ func discover(ctx context.Context, sp space, opt discoverOptions, progress func(
 		opt.sample = 2000
 	}
 	if opt.maxK <= 0 {
-		opt.maxK = 40
+		opt.maxK = 150
 	}
 	if n == 0 {
 		return result(discovery{})
@@ -67,23 +85,32 @@ func discover(ctx context.Context, sp space, opt discoverOptions, progress func(
 	if opt.k > hiK {
 		hiK = min(opt.k, m-1)
 	}
-	fineK, best := 2, math.Inf(-1)
-	for k := 2; k <= hiK; k++ {
+	sils := map[int]float64{}
+	best := math.Inf(-1)
+	for _, k := range kGrid(hiK) {
 		if err := ctx.Err(); err != nil {
 			return discovery{}, err
 		}
-		c, err := kmeans(ctx, sub, k, 2, rand.New(rand.NewSource(opt.seed+int64(k))))
+		c, err := kmeans(ctx, sub, k, 1+btoi(k <= 10), rand.New(rand.NewSource(opt.seed+int64(k))))
 		if err != nil {
 			return discovery{}, err
 		}
-		if s := silhouette(simm, m, c.assign, c.k); s > best {
-			fineK, best = k, s
+		sils[k] = silhouette(simm, m, c.assign, c.k)
+		best = math.Max(best, sils[k])
+	}
+	// The silhouette flattens out once clusters are single intents: take
+	// the smallest k within a hundredth of the best.
+	fineK := hiK
+	for _, k := range kGrid(hiK) {
+		if sils[k] >= best-0.01 {
+			fineK = k
+			break
 		}
 	}
 	if progress != nil {
 		progress("fine clusters chosen")
 	}
-	fine, err := kmeans(ctx, sp, fineK, 3, rand.New(rand.NewSource(opt.seed^0x5eed)))
+	fine, err := kmeansLarge(ctx, sp, fineK, opt.seed^0x5eed)
 	if err != nil {
 		return discovery{}, err
 	}
@@ -94,70 +121,37 @@ func discover(ctx context.Context, sp space, opt discoverOptions, progress func(
 		dropped = unspecificTerms(ss, fine.assign, fineK, 0.85)
 		if len(dropped) > 0 {
 			sp = ss.without(dropped)
-			fine, err = kmeans(ctx, sp, fineK, 3, rand.New(rand.NewSource(opt.seed^0x5eed)))
+			fine, err = kmeansLarge(ctx, sp, fineK, opt.seed^0x5eed)
 			if err != nil {
 				return discovery{}, err
 			}
 		}
 	}
+	flat := discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: sils[fineK]}
 	if opt.k == fineK || (opt.k == 0 && fineK <= 3) {
-		return result(discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: best})
+		return result(flat)
 	}
 	if opt.k > fineK {
-		c, err := kmeans(ctx, sp, opt.k, 3, rand.New(rand.NewSource(opt.seed^0x1234)))
+		c, err := kmeansLarge(ctx, sp, opt.k, opt.seed^0x1234)
 		if err != nil {
 			return discovery{}, err
 		}
-		return result(discovery{assign: c.assign, cents: c.cents, k: c.k, fineK: fineK, silhouette: best})
+		return result(discovery{assign: c.assign, cents: c.cents, k: c.k, fineK: fineK, silhouette: sils[fineK]})
 	}
-	// Topic level: group the fine clusters. Sparse clusters are compared by
-	// the set of words that are common inside each (a family of phrasings
-	// shares many such words, its slot values; two unrelated phrasings share
-	// a homonym at most); embedding clusters by their centred centroids and
-	// those shared words together.
-	cs := &denseSpace{docs: centered(fine.cents)}
-	if ss, ok := sp.(*sparseSpace); ok {
-		cs = &denseSpace{docs: termSets(ss, fine.assign, fineK, 0.05)}
-	} else if opt.terms != nil && fineK >= 4 {
-		// Embedding clusters: average the centred-centroid cosine with the
-		// shared-words cosine (concatenating the two unit vectors, each
-		// scaled by 1/√2, averages the cosines).
-		words := opt.terms.without(unspecificTerms(opt.terms, fine.assign, fineK, 0.85))
-		ts := termSets(words, fine.assign, fineK, 0.05)
-		for c := range cs.docs {
-			v := append(append([]float32(nil), cs.docs[c]...), ts[c]...)
-			for i := range v {
-				v[i] *= math.Sqrt2 / 2
-			}
-			cs.docs[c] = v
-		}
-	}
-	csim := simMatrix(cs)
-	var groups clustering
-	groupSil := math.Inf(-1)
+	// Group the fine clusters: are they phrasings of fewer topics?
 	lo, hi := 2, fineK-1
 	if opt.k > 0 {
 		lo, hi = opt.k, opt.k
 	}
-	for k := lo; k <= hi; k++ {
-		g, err := kmeans(ctx, cs, k, 40, rand.New(rand.NewSource(opt.seed+1000+int64(k))))
-		if err != nil {
-			return discovery{}, err
-		}
-		if s := silhouette(csim, fineK, g.assign, g.k); s > groupSil {
-			groups, groupSil = g, s
-		}
-	}
-	// Without real structure among the centroids (silhouette near 0), the
-	// fine clusters are the topics.
-	if opt.k == 0 && groupSil < 0.05 {
-		return result(discovery{assign: fine.assign, cents: fine.cents, k: fineK, fineK: fineK, silhouette: best})
+	groupAssign, groupK, groupSil := groupClustersSil(clusterVectors(sp, opt.terms, fine.assign, fineK, fine.cents), lo, hi)
+	if opt.k == 0 && groupSil < familySil {
+		return result(flat)
 	}
 	assign := make([]int, n)
 	for i, f := range fine.assign {
-		assign[i] = groups.assign[f]
+		assign[i] = groupAssign[f]
 	}
-	cents := make([][]float32, groups.k)
+	cents := make([][]float32, groupK)
 	for c := range cents {
 		cents[c] = make([]float32, sp.dim())
 	}
@@ -169,32 +163,143 @@ func discover(ctx context.Context, sp space, opt discoverOptions, progress func(
 	}
 	// A few k-means steps from the grouped centroids move documents that
 	// the fine level put with the wrong phrasing family.
-	sims := make([]float32, n)
-	for it := 0; it < 10; it++ {
-		if err := ctx.Err(); err != nil {
-			return discovery{}, err
-		}
-		moved := assignAll(sp, cents, assign, sims)
-		next := make([][]float32, len(cents))
-		for c := range next {
-			next[c] = make([]float32, sp.dim())
-		}
-		for i, c := range assign {
-			sp.addTo(i, next[c])
-		}
-		for c := range next {
-			normalize(next[c])
-			if isZero(next[c]) {
-				next[c] = cents[c]
-			}
-		}
-		cents = next
-		if moved*1000 <= n {
-			break
-		}
+	cents, err = lloyd(ctx, sp, cents, assign, 10)
+	if err != nil {
+		return discovery{}, err
 	}
 	return result(discovery{assign: assign, cents: cents, k: len(cents), fineK: fineK, silhouette: groupSil,
-		fineAssign: fine.assign, fineGroup: groups.assign})
+		fineAssign: fine.assign, fineGroup: groupAssign})
+}
+
+// kGrid is the numbers of clusters tried: every k up to 10, then steps that
+// grow with k (a few percent apart is all a silhouette can tell).
+func kGrid(hi int) []int {
+	var out []int
+	for k := 2; k <= hi; {
+		out = append(out, k)
+		switch {
+		case k < 10:
+			k++
+		case k < 30:
+			k += 5
+		default:
+			k += 10
+		}
+	}
+	return out
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// clusterVectors describes each cluster for grouping. Sparse clusters are
+// compared by the set of words that are common inside each (a family of
+// phrasings shares many such words, its slot values; two unrelated
+// phrasings share a homonym at most); dense clusters by their centred
+// centroids averaged with those shared words when terms are given.
+func clusterVectors(sp space, terms *sparseSpace, assign []int, k int, cents [][]float32) *denseSpace {
+	if ss, ok := sp.(*sparseSpace); ok {
+		return &denseSpace{docs: termSets(ss, assign, k, 0.05)}
+	}
+	cs := &denseSpace{docs: centered(cents)}
+	if terms == nil || k < 4 {
+		return cs
+	}
+	// Concatenating the two unit vectors, each scaled by 1/√2, averages
+	// the cosines.
+	words := terms.without(unspecificTerms(terms, assign, k, 0.85))
+	ts := termSets(words, assign, k, 0.05)
+	for c := range cs.docs {
+		v := append(append([]float32(nil), cs.docs[c]...), ts[c]...)
+		for i := range v {
+			v[i] *= math.Sqrt2 / 2
+		}
+		cs.docs[c] = v
+	}
+	return cs
+}
+
+// groupClusters groups cluster vectors with average-linkage agglomeration,
+// cutting where the silhouette is best among lo..hi groups.
+func groupClusters(cs *denseSpace, lo, hi int) ([]int, int) {
+	a, k, _ := groupClustersSil(cs, lo, hi)
+	return a, k
+}
+
+func groupClustersSil(cs *denseSpace, lo, hi int) ([]int, int, float64) {
+	m := cs.len()
+	if m < 2 || hi < 1 {
+		return make([]int, m), 1, 0
+	}
+	simm := simMatrix(cs)
+	lo, hi = max(1, min(lo, m)), max(1, min(hi, m))
+	// Average linkage: merge the two groups of highest mean similarity.
+	members := make([][]int, m)
+	for i := range members {
+		members[i] = []int{i}
+	}
+	link := make([]float64, m*m) // summed similarity between groups
+	for i := 0; i < m*m; i++ {
+		link[i] = float64(simm[i])
+	}
+	alive := make([]bool, m)
+	for i := range alive {
+		alive[i] = true
+	}
+	cut := func() []int {
+		out := make([]int, m)
+		g := 0
+		for i := 0; i < m; i++ {
+			if alive[i] {
+				for _, x := range members[i] {
+					out[x] = g
+				}
+				g++
+			}
+		}
+		return out
+	}
+	bestA, bestK, bestS := []int(nil), 0, math.Inf(-1)
+	for groups := m; groups >= lo; groups-- {
+		if groups <= hi {
+			a := cut()
+			s := silhouette(simm, m, a, groups)
+			if groups == 1 {
+				s = 0
+			}
+			if s > bestS {
+				bestA, bestK, bestS = a, groups, s
+			}
+		}
+		if groups == lo {
+			break
+		}
+		ba, bb, bs := -1, -1, math.Inf(-1)
+		for a := 0; a < m; a++ {
+			if !alive[a] {
+				continue
+			}
+			for b := a + 1; b < m; b++ {
+				if !alive[b] {
+					continue
+				}
+				if s := link[a*m+b] / float64(len(members[a])*len(members[b])); s > bs {
+					ba, bb, bs = a, b, s
+				}
+			}
+		}
+		members[ba] = append(members[ba], members[bb]...)
+		alive[bb] = false
+		for c := 0; c < m; c++ {
+			link[ba*m+c] += link[bb*m+c]
+			link[c*m+ba] = link[ba*m+c]
+		}
+	}
+	return bestA, bestK, bestS
 }
 
 func isZero(v []float32) bool {

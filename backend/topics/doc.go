@@ -16,9 +16,9 @@
 //
 //	Tree editor:  Tree(ctx, ds) ([]Node, error),
 //	              AddTopic(ctx, ds, parentID, name, description, keywords) (record.Topic, cleared int, error),
-//	              RenameTopic(ctx, id, name), MoveTopic(ctx, id, newParentID) (cleared int, error),
-//	              DeleteTopic(ctx, id) (cleared int, error),
-//	              EditTopic(ctx, id, description, keywords), SetTarget(ctx, id, percent)
+//	              RenameTopic(ctx, ds, id, name), MoveTopic(ctx, ds, id, newParentID) (cleared int, error),
+//	              DeleteTopic(ctx, ds, id) (cleared int, error),
+//	              EditTopic(ctx, ds, id, description, keywords), SetTarget(ctx, ds, id, percent), ResetTargets(ctx, ds)
 //	              ("cleared": assignments lost because a leaf became a parent or went away)
 //	Templates:    Templates() []Template, ApplyTemplate(ctx, ds, key, keep)
 //	JSON:         Export(ctx, ds) (Hierarchy, error), ExportJSON(ctx, ds, w),

@@ -23,10 +23,22 @@ type GenerateOptions struct {
 	Offline bool  `json:"offline"` // TF-IDF and term labels even if a provider exists
 }
 
+// MaxK is the largest number of topics Generate accepts.
+const MaxK = 200
+
+// Validate checks the options every caller passes (window, command, chain).
+func (o GenerateOptions) Validate() error {
+	if o.K < 0 || o.K > MaxK {
+		return fmt.Errorf("number of topics k=%d: give 0 (automatic) or 1–%d", o.K, MaxK)
+	}
+	return nil
+}
+
 // GenerateResult says what Generate found.
 type GenerateResult struct {
 	K          int            `json:"k"`
 	FineK      int            `json:"fine_k"`  // phrasing-level clusters found before grouping
+	Parents    int            `json:"parents"` // parent topics grouping the leaves (0: a flat list)
 	Vectors    string         `json:"vectors"` // "tfidf" or "embedding"
 	Naming     string         `json:"naming"`  // "terms" or "llm"
 	Silhouette float64        `json:"silhouette"`
@@ -52,8 +64,8 @@ const centralMembers = 6
 // its hierarchy with them, clearing every assignment (call AssignmentCount
 // first to warn). Categorize runs separately.
 func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOptions, progress Progress) (GenerateResult, error) {
-	if opt.K < 0 || opt.K > 200 {
-		return GenerateResult{}, fmt.Errorf("k = %d: give 0 (automatic) or a number of topics from 1 to 200", opt.K)
+	if err := opt.Validate(); err != nil {
+		return GenerateResult{}, err
 	}
 	if llm.MeterFrom(ctx) == nil { // tokens and cost are shown next to the action
 		ctx = llm.WithAction(ctx, datasetID, "topics")
@@ -73,17 +85,20 @@ func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOpt
 
 	// TF-IDF vectors are always built: they cluster offline and they give
 	// the distinctive terms used for labels and keywords.
-	toks := make([][]string, len(c.texts))
+	feat := offlineFeatures(c.texts)
+	sparse := feat.sparse
+	k := opt.K
+	var subject []string // the words of a one-subject dataset, for its name
+	words := make([][]string, len(c.texts))
 	for i, t := range c.texts {
-		toks[i] = tokens(t)
+		words[i] = tokens(t)
 	}
-	tf := fitTFIDF(toks)
-	sparse := &sparseSpace{d: len(tf.terms), docs: make([]sparseVec, len(toks))}
-	for i, tk := range toks {
-		sparse.docs[i] = tf.vector(tk)
+	if share := commonShare(words); k == 0 && share >= oneSubject {
+		k, subject = 1, commonTerms(words, 6)
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the prompts are %.0f %% the same words: one subject, so one topic", 100*share))
 	}
-	toks = nil
-	var sp space = sparse
+	words, feat.toks = nil, nil
+	var sp space
 	if ai != nil {
 		vecs, err := embedAll(ctx, ai, c.texts, progress, "prompts")
 		switch {
@@ -95,26 +110,38 @@ func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOpt
 			return res, fmt.Errorf("embed prompts: %w", err)
 		}
 	}
+	if sp == nil {
+		report(progress, 0, 1, "reducing the word vectors")
+		feat.reduce(opt.Seed)
+		sp = feat.space()
+	}
 	report(progress, 0, 1, "clustering")
-	d, err := discover(ctx, sp, discoverOptions{k: opt.K, seed: opt.Seed, terms: sparse}, func(msg string) { report(progress, 0, 1, msg) })
+	d, err := discover(ctx, sp, discoverOptions{k: k, seed: opt.Seed, terms: sparse}, func(msg string) { report(progress, 0, 1, msg) })
 	if err != nil {
 		return res, fmt.Errorf("cluster %d prompts: %w", len(c.texts), err)
 	}
-	res.K, res.FineK, res.Silhouette = d.k, d.fineK, math.Round(d.silhouette*1000)/1000
+	res.K, res.FineK, res.Parents, res.Silhouette = d.k, d.fineK, d.parents, math.Round(d.silhouette*1000)/1000
 
-	report(progress, 0, int64(d.k), "naming topics")
-	specs := termLabels(sparse, tf, d)
+	report(progress, 0, int64(d.k+d.parents), "naming topics")
+	leaves, parents := termLabels(feat, d)
+	if len(subject) > 0 && len(leaves) == 1 {
+		leaves[0].Name = Slug(strings.Join(subject[:min(3, len(subject))], " "))
+		leaves[0].Keywords = subject
+		leaves[0].Description = "Prompts about " + strings.Join(subject[:min(3, len(subject))], ", ") + "."
+	}
 	if ai != nil {
-		named, warn, err := nameWithModel(ctx, ai, c.texts, d, specs, progress)
+		groups := append(centralOf(d.space, d.assign, d.k), parentCentral(d)...)
+		named, warn, err := nameWithModel(ctx, ai, c.texts, groups, append(append([]store.TopicSpec(nil), leaves...), parents...), progress)
 		if err != nil {
 			return res, err
 		}
 		if warn != "" {
 			res.Warnings = append(res.Warnings, warn)
 		} else {
-			specs, res.Naming = named, NamingLLM
+			leaves, parents, res.Naming = named[:d.k], named[d.k:], NamingLLM
 		}
 	}
+	specs := treeSpecs(leaves, parents, d.parent)
 	res.Cleared, err = s.st.ReplaceTopics(ctx, datasetID, specs, false)
 	if err != nil {
 		return res, fmt.Errorf("store generated topics: %w", err)
@@ -124,124 +151,212 @@ func (s *Service) Generate(ctx context.Context, datasetID int64, opt GenerateOpt
 	return res, err
 }
 
-// termLabels names each cluster from its most distinctive terms: terms
-// frequent in the cluster and rare elsewhere. Keywords are drawn in turn
-// from the topic as a whole and from each phrasing (fine cluster) inside
-// it, so that every way users ask about the topic has words that match.
-func termLabels(sp *sparseSpace, tf *tfidf, d discovery) []store.TopicSpec {
-	k := d.k
-	type counts struct {
-		size float64
-		df   map[int32]float64
+// treeSpecs puts the leaves under their parents (a flat list without).
+func treeSpecs(leaves, parents []store.TopicSpec, parentOf []int) []store.TopicSpec {
+	if len(parents) == 0 {
+		return leaves
 	}
-	newCounts := func() *counts { return &counts{df: map[int32]float64{}} }
-	topic := make([]*counts, k)
-	for c := range topic {
-		topic[c] = newCounts()
+	out := append([]store.TopicSpec(nil), parents...)
+	for l, p := range parentOf {
+		out[p].Subtopics = append(out[p].Subtopics, leaves[l])
 	}
-	fine := map[int]*counts{}
+	return out
+}
+
+// groupCounts are the document frequencies of terms in a set of documents.
+type groupCounts struct {
+	size float64
+	df   map[int32]float64
+	docs []int
+}
+
+// termLabels names the leaves and parents of a discovery from their
+// distinctive terms (c-TF-IDF style: frequent in the group, rare outside
+// it), written the way users write them. Keywords are drawn in turn from
+// the topic as a whole and from each phrasing (fine cluster) inside it, so
+// that every way users ask about the topic has words that match.
+func termLabels(f features, d discovery) (leaves, parents []store.TopicSpec) {
+	sp := f.sparse
 	total := map[int32]float64{}
-	for i, doc := range sp.docs {
-		c := d.assign[i]
-		topic[c].size++
-		var f *counts
-		if d.fineAssign != nil && d.fineGroup[d.fineAssign[i]] == c {
-			if f = fine[d.fineAssign[i]]; f == nil {
-				f = newCounts()
-				fine[d.fineAssign[i]] = f
-			}
-			f.size++
-		}
+	for _, doc := range sp.docs {
 		for _, ix := range doc.idx {
-			topic[c].df[ix]++
 			total[ix]++
-			if f != nil {
-				f.df[ix]++
+		}
+	}
+	count := func(assign []int, k int) []*groupCounts {
+		out := make([]*groupCounts, k)
+		for c := range out {
+			out[c] = &groupCounts{df: map[int32]float64{}}
+		}
+		for i, c := range assign {
+			if c < 0 {
+				continue
+			}
+			g := out[c]
+			g.size++
+			g.docs = append(g.docs, i)
+			for _, ix := range sp.docs[i].idx {
+				g.df[ix]++
 			}
 		}
+		return out
 	}
 	n := float64(len(sp.docs))
-	// ranked lists the terms of part (a topic or one of its phrasings) by
-	// how much more often they occur there than outside topic c.
-	ranked := func(part *counts, c int) []string {
+	// ranked lists the terms of part by how much more often they occur
+	// there than outside the group whole (part is whole or inside it).
+	ranked := func(part, whole *groupCounts) []int32 {
 		type scored struct {
-			term  string
+			ix    int32
 			score float64
 		}
 		var list []scored
 		for ix, v := range part.df {
-			if d.dropped[ix] || !hasLetter(tf.terms[ix]) {
+			w := f.surface[ix]
+			if d.dropped[ix] || !hasLetter(w) || stopwords[w] {
 				continue
 			}
 			pc := v / math.Max(1, part.size)
-			po := (total[ix] - topic[c].df[ix]) / math.Max(1, n-topic[c].size)
+			po := (total[ix] - whole.df[ix]) / math.Max(1, n-whole.size)
 			if pc < 0.03 {
 				continue
 			}
-			list = append(list, scored{tf.terms[ix], pc * math.Log((pc+1e-3)/(po+1e-3))})
+			list = append(list, scored{ix, pc * math.Log((pc+1e-3)/(po+1e-3))})
 		}
 		sort.Slice(list, func(a, b int) bool {
 			if list[a].score != list[b].score {
 				return list[a].score > list[b].score
 			}
-			return list[a].term < list[b].term
+			return list[a].ix < list[b].ix
 		})
-		out := make([]string, len(list))
+		out := make([]int32, len(list))
 		for i, x := range list {
-			out[i] = x.term
+			out[i] = x.ix
 		}
 		return out
 	}
 	taken := map[string]bool{}
-	specs := make([]store.TopicSpec, k)
-	for c := 0; c < k; c++ {
-		lists := [][]string{ranked(topic[c], c)}
-		var subs []int
-		for f, g := range d.fineGroup {
-			if g == c && fine[f] != nil {
-				subs = append(subs, f)
-			}
-		}
-		sort.Slice(subs, func(a, b int) bool {
-			if fine[subs[a]].size != fine[subs[b]].size {
-				return fine[subs[a]].size > fine[subs[b]].size
-			}
-			return subs[a] < subs[b]
-		})
-		if len(subs) > 1 {
-			for _, f := range subs {
-				lists = append(lists, ranked(fine[f], c))
-			}
-		}
+	label := func(g *groupCounts, lists [][]int32, what string) store.TopicSpec {
 		var kw []string
 		used := map[string]bool{}
 		for round := 0; len(kw) < 10; round++ {
 			added := false
 			for _, l := range lists {
-				if round < len(l) && !used[l[round]] && len(kw) < 10 {
-					used[l[round]] = true
-					kw = append(kw, l[round])
+				if round < len(l) && len(kw) < 10 {
 					added = true
+					if w := f.surface[l[round]]; !used[w] {
+						used[w] = true
+						kw = append(kw, w)
+					}
 				}
 			}
-			if !added && round > 50 {
+			if !added {
 				break
 			}
 		}
-		var words []string
-		for _, w := range lists[0] {
-			if len(words) < 2 && !isNumberLike(w) && !labelFiller[w] {
-				words = append(words, w)
+		name := uniqueName(nameFrom(sp, f.surface, g, lists[0], taken), taken)
+		desc := "Prompts about " + joinWords(kw, 4) + " (" + what + " named offline from its most distinctive words)."
+		if len(kw) == 0 {
+			desc = "Prompts with no distinctive words."
+		}
+		return store.TopicSpec{Name: name, Description: desc, Keywords: kw}
+	}
+	var parentCounts []*groupCounts
+	if d.parents > 0 {
+		pa := make([]int, len(d.assign))
+		for i, l := range d.assign {
+			pa[i] = d.parent[l]
+		}
+		parentCounts = count(pa, d.parents)
+		// Parents first: their broad names take the single words.
+		for _, g := range parentCounts {
+			parents = append(parents, label(g, [][]int32{ranked(g, g)}, "an area"))
+		}
+	}
+	leafCounts := count(d.assign, d.k)
+	var fineCounts []*groupCounts
+	if d.fineAssign != nil {
+		fa := make([]int, len(d.fineAssign))
+		for i, fc := range d.fineAssign {
+			fa[i] = fc
+			if d.fineGroup[fc] != d.assign[i] {
+				fa[i] = -1 // moved to another leaf by the refinement
 			}
 		}
-		name := uniqueName(Slug(strings.Join(words, "_")), taken)
-		desc := "Prompts about " + joinWords(kw, 4) + " (named offline from the cluster's most distinctive words)."
-		if len(kw) == 0 {
-			desc = "Prompts of cluster " + fmt.Sprint(c+1) + " (no distinctive words)."
-		}
-		specs[c] = store.TopicSpec{Name: name, Description: desc, Keywords: kw}
+		fineCounts = count(fa, len(d.fineGroup))
 	}
-	return specs
+	for c, g := range leafCounts {
+		lists := [][]int32{ranked(g, g)}
+		var subs []int
+		for fc, l := range d.fineGroup {
+			if l == c && fineCounts[fc].size > 0 {
+				subs = append(subs, fc)
+			}
+		}
+		sort.Slice(subs, func(a, b int) bool {
+			if fineCounts[subs[a]].size != fineCounts[subs[b]].size {
+				return fineCounts[subs[a]].size > fineCounts[subs[b]].size
+			}
+			return subs[a] < subs[b]
+		})
+		if len(subs) > 1 {
+			for _, fc := range subs {
+				lists = append(lists, ranked(fineCounts[fc], g))
+			}
+		}
+		leaves = append(leaves, label(g, lists, "a topic"))
+	}
+	return leaves, parents
+}
+
+// nameFrom picks a topic's name: its most distinctive word that most
+// members share, plus a second one only where the two go together (most
+// members using the second also use the first), so that a name never glues
+// two unrelated senses; a second word is also sought when the first alone
+// is taken.
+func nameFrom(sp *sparseSpace, surface []string, g *groupCounts, ranked []int32, taken map[string]bool) string {
+	var cands []int32
+	for _, ix := range ranked {
+		w := surface[ix]
+		if !isNumberLike(w) && !labelFiller[w] && len(cands) < 8 {
+			cands = append(cands, ix)
+		}
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	first := cands[0]
+	has := func(i int, ix int32) bool {
+		d := sp.docs[i]
+		k := sort.Search(len(d.idx), func(j int) bool { return d.idx[j] >= ix })
+		return k < len(d.idx) && d.idx[k] == ix
+	}
+	var pairs []string
+	for _, ix := range cands[1:] {
+		both, with := 0.0, 0.0
+		for _, i := range g.docs {
+			if has(i, ix) {
+				with++
+				if has(i, first) {
+					both++
+				}
+			}
+		}
+		if with >= 0.15*g.size && both >= 0.5*with && surface[ix] != surface[first] {
+			pairs = append(pairs, Slug(surface[first]+"_"+surface[ix]))
+		}
+	}
+	one := Slug(surface[first])
+	share := g.df[first] / math.Max(1, g.size)
+	// A word most members use may stand alone; otherwise a pair says more.
+	if share >= 0.5 && !taken[one] {
+		return one
+	}
+	for _, p := range pairs {
+		if !taken[p] {
+			return p
+		}
+	}
+	return one
 }
 
 func hasLetter(s string) bool {
@@ -289,20 +404,20 @@ var namingSchema = json.RawMessage(`{"type":"object","properties":{
 
 const namingSystem = `You name clusters of user prompts sent to an AI assistant. Given the prompts closest to the cluster's centre and its distinctive words, reply with JSON: "label", a snake_case topic name of 1 to 4 words; "description", one sentence saying what these prompts ask for; "keywords", 5 to 10 lower-case words or short phrases that typically appear in such prompts.`
 
-// nameWithModel asks the generation model to name each cluster from its
-// most central members. When no generation model is configured it returns
-// a warning and the caller keeps the term labels.
-func nameWithModel(ctx context.Context, ai AI, texts []string, d discovery, terms []store.TopicSpec, progress Progress) ([]store.TopicSpec, string, error) {
+// nameWithModel asks the generation model to name each group (leaves,
+// then parents) from its most central members. When no generation model is
+// configured it returns a warning and the caller keeps the term labels.
+func nameWithModel(ctx context.Context, ai AI, texts []string, members [][]int, terms []store.TopicSpec, progress Progress) ([]store.TopicSpec, string, error) {
 	type naming struct {
 		Label       string   `json:"label"`
 		Description string   `json:"description"`
 		Keywords    []string `json:"keywords"`
 	}
-	out := make([]naming, d.k)
-	members := centralIdx(d)
+	k := len(members)
+	out := make([]naming, k)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
-	for c := 0; c < d.k; c++ {
+	for c := 0; c < k; c++ {
 		g.Go(func() error {
 			var b strings.Builder
 			b.WriteString("Prompts closest to the centre of the cluster:\n")
@@ -311,9 +426,9 @@ func nameWithModel(ctx context.Context, ai AI, texts []string, d discovery, term
 			}
 			fmt.Fprintf(&b, "Distinctive words: %s\n", strings.Join(terms[c].Keywords, ", "))
 			if err := ai.JSON(gctx, namingSystem, b.String(), "topic_name", namingSchema, &out[c]); err != nil {
-				return fmt.Errorf("name topic %d of %d: %w", c+1, d.k, err)
+				return fmt.Errorf("name topic %d of %d: %w", c+1, k, err)
 			}
-			report(progress, int64(c+1), int64(d.k), "naming topics")
+			report(progress, int64(c+1), int64(k), "naming topics")
 			return nil
 		})
 	}
@@ -324,7 +439,7 @@ func nameWithModel(ctx context.Context, ai AI, texts []string, d discovery, term
 		return nil, "", err
 	}
 	taken := map[string]bool{}
-	specs := make([]store.TopicSpec, d.k)
+	specs := make([]store.TopicSpec, k)
 	for c, n := range out {
 		name := Slug(n.Label)
 		if name == "" {
@@ -349,23 +464,44 @@ func nameWithModel(ctx context.Context, ai AI, texts []string, d discovery, term
 	return specs, "", nil
 }
 
-// centralIdx returns, per cluster, the documents most similar to its centroid.
-func centralIdx(d discovery) [][]int {
+// centralOf returns, per group (assign: group of each document, -1 none),
+// the documents most similar to the group's centroid, near-duplicates
+// skipped.
+func centralOf(sp space, assign []int, k int) [][]int {
+	cents := make([][]float32, k)
+	for c := range cents {
+		cents[c] = make([]float32, sp.dim())
+	}
+	for i, c := range assign {
+		if c >= 0 {
+			sp.addTo(i, cents[c])
+		}
+	}
+	for _, c := range cents {
+		normalize(c)
+	}
 	type cand struct {
 		i int
 		s float32
 	}
-	best := make([][]cand, d.k)
-	for i, c := range d.assign {
-		s := d.space.dot(i, d.cents[c])
-		b := append(best[c], cand{i, s})
+	best := make([][]cand, k)
+	for i, c := range assign {
+		if c < 0 {
+			continue
+		}
+		s := sp.dot(i, cents[c])
+		b := best[c]
+		if len(b) == centralMembers*3 && s <= b[len(b)-1].s {
+			continue
+		}
+		b = append(b, cand{i, s})
 		sort.Slice(b, func(x, y int) bool { return b[x].s > b[y].s || (b[x].s == b[y].s && b[x].i < b[y].i) })
 		if len(b) > centralMembers*3 {
 			b = b[:centralMembers*3]
 		}
 		best[c] = b
 	}
-	out := make([][]int, d.k)
+	out := make([][]int, k)
 	for c, b := range best {
 		// Near-identical prompts teach the model nothing new: skip repeats.
 		seen := map[string]bool{}
@@ -382,6 +518,18 @@ func centralIdx(d discovery) [][]int {
 		}
 	}
 	return out
+}
+
+// parentCentral is centralOf for the parents of a discovery (none without).
+func parentCentral(d discovery) [][]int {
+	if d.parents == 0 {
+		return nil
+	}
+	pa := make([]int, len(d.assign))
+	for i, l := range d.assign {
+		pa[i] = d.parent[l]
+	}
+	return centralOf(d.space, pa, d.parents)
 }
 
 func clip(s string, n int) string {

@@ -203,3 +203,70 @@ func silhouette(simm []float32, m int, assign []int, k int) float64 {
 	}
 	return total / float64(m)
 }
+
+// largeSample is the number of documents k-means restarts run on; a larger
+// set is then refined from the best sample centroids.
+const largeSample = 20000
+
+// kmeansLarge is k-means with restarts on at most largeSample documents,
+// then Lloyd steps over all of them from the best centroids: at 100k
+// documents restarts on everything would cost minutes.
+func kmeansLarge(ctx context.Context, sp space, k int, seed int64) (clustering, error) {
+	rng := rand.New(rand.NewSource(seed))
+	n := sp.len()
+	if n <= largeSample {
+		return kmeans(ctx, sp, k, 3, rng)
+	}
+	sub := subset(sp, rng.Perm(n)[:largeSample])
+	c, err := kmeans(ctx, sub, k, 3, rng)
+	if err != nil {
+		return c, err
+	}
+	assign := make([]int, n)
+	cents, err := lloyd(ctx, sp, c.cents, assign, 15)
+	if err != nil {
+		return c, err
+	}
+	sims := make([]float32, n)
+	assignAll(sp, cents, assign, sims)
+	var total float64
+	for _, s := range sims {
+		total += float64(s)
+	}
+	return clustering{k: len(cents), assign: assign, cents: cents, score: total / float64(n)}, nil
+}
+
+// lloyd runs up to iters k-means steps from cents, filling assign, and
+// returns the final centroids (a centroid left empty keeps its place).
+func lloyd(ctx context.Context, sp space, cents [][]float32, assign []int, iters int) ([][]float32, error) {
+	n := sp.len()
+	sims := make([]float32, n)
+	for i := range assign {
+		assign[i] = -1
+	}
+	for it := 0; it < iters; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		moved := assignAll(sp, cents, assign, sims)
+		next := make([][]float32, len(cents))
+		for c := range next {
+			next[c] = make([]float32, sp.dim())
+		}
+		for i, c := range assign {
+			sp.addTo(i, next[c])
+		}
+		for c := range next {
+			normalize(next[c])
+			if isZero(next[c]) {
+				next[c] = cents[c]
+			}
+		}
+		cents = next
+		if moved*1000 <= n && it > 0 {
+			break
+		}
+	}
+	assignAll(sp, cents, assign, sims)
+	return cents, nil
+}

@@ -50,15 +50,8 @@ func TestDiscoverGroupsPhrasingsIntoTopics(t *testing.T) {
 		texts = append(texts, fmt.Sprintf(p, f.slots[(i/7)%4])+" "+noise[(i/11)%4])
 		truth = append(truth, fmt.Sprint(i%3))
 	}
-	toks := make([][]string, len(texts))
-	for i, x := range texts {
-		toks[i] = tokens(x)
-	}
-	tf := fitTFIDF(toks)
-	sp := &sparseSpace{d: len(tf.terms)}
-	for _, tk := range toks {
-		sp.docs = append(sp.docs, tf.vector(tk))
-	}
+	f := offlineFeatures(texts)
+	sp := f.sparse
 	d, err := discover(context.Background(), sp, discoverOptions{seed: 1}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -67,11 +60,11 @@ func TestDiscoverGroupsPhrasingsIntoTopics(t *testing.T) {
 		t.Fatalf("k=%d (fine %d), purity %.3f; want the 3 families", d.k, d.fineK, purity(d.assign, truth))
 	}
 	for _, w := range []string{"urgent", "advance", "mobile"} {
-		if !d.dropped[tf.vocab[w]] {
+		if !d.dropped[f.tf.vocab[stem(w)]] {
 			t.Errorf("noise word %q was kept", w)
 		}
 	}
-	specs := termLabels(sp, tf, d)
+	specs, _ := termLabels(f, d)
 	for _, s := range specs {
 		if err := ValidName(s.Name); err != nil || len(s.Keywords) < 5 {
 			t.Errorf("label %+v: %v", s, err)

@@ -101,3 +101,42 @@ func (s *Service) prompt(ctx context.Context, datasetID, id int64) (store.Prompt
 	}
 	return ps[0], nil
 }
+
+// lowIDs lists every low-confidence record of a dataset.
+func (s *Service) lowIDs(ctx context.Context, datasetID int64) ([]int64, error) {
+	var ids []int64
+	var after int64
+	for {
+		ps, err := s.st.Prompts(ctx, store.PromptFilter{DatasetID: datasetID, AfterID: after, Limit: 5000, LowConfidence: true})
+		if err != nil {
+			return nil, fmt.Errorf("low-confidence records of dataset %d: %w", datasetID, err)
+		}
+		for _, p := range ps {
+			ids = append(ids, p.ID)
+		}
+		if len(ps) < 5000 {
+			return ids, nil
+		}
+		after = ps[len(ps)-1].ID
+	}
+}
+
+// ConfirmAllLow confirms every low-confidence record's topic at once (in
+// one transaction) and returns how many.
+func (s *Service) ConfirmAllLow(ctx context.Context, datasetID int64) (int, error) {
+	ids, err := s.lowIDs(ctx, datasetID)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return len(ids), s.Confirm(ctx, datasetID, ids)
+}
+
+// MoveAllLow moves every low-confidence record to a leaf topic at once (in
+// one transaction) and returns how many.
+func (s *Service) MoveAllLow(ctx context.Context, datasetID, topicID int64) (int, error) {
+	ids, err := s.lowIDs(ctx, datasetID)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return len(ids), s.Move(ctx, datasetID, ids, topicID)
+}

@@ -70,6 +70,9 @@ type Stats struct {
 	Categorized   int `json:"categorized"`
 	Uncategorized int `json:"uncategorized"`
 	LowConfidence int `json:"low_confidence"`
+	// Threshold is record.LowConfidence, sent so the window names the same
+	// number the backend counts with.
+	Threshold float64 `json:"threshold"`
 }
 
 // Stats counts topics and categorization of a dataset.
@@ -83,7 +86,7 @@ func (s *Service) Stats(ctx context.Context, datasetID int64) (Stats, error) {
 		return Stats{}, fmt.Errorf("count assignments of dataset %d: %w", datasetID, err)
 	}
 	return Stats{Topics: len(ts), Leaves: len(record.Leaves(ts)), Valid: c.Valid, Categorized: c.Categorized,
-		Uncategorized: c.Uncategorized, LowConfidence: c.Low}, nil
+		Uncategorized: c.Uncategorized, LowConfidence: c.Low, Threshold: record.LowConfidence}, nil
 }
 
 // AssignmentCount is how many records a regeneration (or a clear import)

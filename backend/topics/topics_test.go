@@ -81,19 +81,19 @@ func TestTreeOperations(t *testing.T) {
 	if _, _, err := svc.AddTopic(ctx, ds, 0, "billing", "", nil); !errors.Is(err, store.ErrTopicNameTaken) {
 		t.Errorf("duplicate name: err = %v, want ErrTopicNameTaken", err)
 	}
-	if err := svc.RenameTopic(ctx, ids["sql"], "sql_help"); err != nil {
+	if err := svc.RenameTopic(ctx, ds, ids["sql"], "sql_help"); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.RenameTopic(ctx, ids["sql"], "flights"); !errors.Is(err, store.ErrTopicNameTaken) {
+	if err := svc.RenameTopic(ctx, ds, ids["sql"], "flights"); !errors.Is(err, store.ErrTopicNameTaken) {
 		t.Errorf("rename onto an existing name: %v", err)
 	}
-	if err := svc.EditTopic(ctx, ids["flights"], " Air travel. ", []string{"Flight", "flight", " airport "}); err != nil {
+	if err := svc.EditTopic(ctx, ds, ids["flights"], " Air travel. ", []string{"Flight", "flight", " airport "}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.SetTarget(ctx, ids["billing"], 50); err != nil {
+	if err := svc.SetTarget(ctx, ds, ids["billing"], 50); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.SetTarget(ctx, ids["billing"], 120); err == nil {
+	if err := svc.SetTarget(ctx, ds, ids["billing"], 120); err == nil {
 		t.Error("target 120 % accepted")
 	}
 	fl, _ := st.Topic(ctx, ids["flights"])
@@ -118,10 +118,10 @@ func TestTreeOperations(t *testing.T) {
 		t.Errorf("adding a child to billing cleared %d, want its %d records", cleared, nBilling)
 	}
 	// A topic cannot move into its own subtree.
-	if _, err := svc.MoveTopic(ctx, ids["billing"], child.ID); err == nil {
+	if _, err := svc.MoveTopic(ctx, ds, ids["billing"], child.ID); err == nil {
 		t.Error("moved a topic under its own child")
 	}
-	if _, err := svc.MoveTopic(ctx, ids["flights"], ids["billing"]); err != nil {
+	if _, err := svc.MoveTopic(ctx, ds, ids["flights"], ids["billing"]); err != nil {
 		t.Fatal(err)
 	}
 	tree, err := svc.Tree(ctx, ds)
@@ -137,7 +137,7 @@ func TestTreeOperations(t *testing.T) {
 	}
 	c, _ := st.CountTopics(ctx, ds)
 	want := c.ByTopic[child.ID] + c.ByTopic[ids["flights"]]
-	n, err := svc.DeleteTopic(ctx, ids["billing"])
+	n, err := svc.DeleteTopic(ctx, ds, ids["billing"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package topics
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"tracetune/backend/record"
@@ -91,21 +92,27 @@ func (s *Service) unassignParents(ctx context.Context, datasetID int64) (int, er
 	return s.st.ReplaceTopics(ctx, datasetID, specs, true)
 }
 
-func (s *Service) topicOf(ctx context.Context, topicID int64) (record.Topic, error) {
+// topicOf reads a topic and checks that it belongs to the dataset the
+// caller works on: every tree edit goes through it, so an id from another
+// dataset is refused here whichever screen or command sent it.
+func (s *Service) topicOf(ctx context.Context, datasetID, topicID int64) (record.Topic, error) {
 	t, err := s.st.Topic(ctx, topicID)
 	if err != nil {
 		return t, fmt.Errorf("topic %d: %w", topicID, err)
+	}
+	if t.DatasetID != datasetID {
+		return t, fmt.Errorf("topic %d (%s) belongs to dataset %d, not %d", topicID, t.Name, t.DatasetID, datasetID)
 	}
 	return t, nil
 }
 
 // RenameTopic gives a topic a new snake_case name, unique in its dataset.
-func (s *Service) RenameTopic(ctx context.Context, topicID int64, name string) error {
+func (s *Service) RenameTopic(ctx context.Context, datasetID, topicID int64, name string) error {
 	name = strings.TrimSpace(name)
 	if err := ValidName(name); err != nil {
 		return err
 	}
-	t, err := s.topicOf(ctx, topicID)
+	t, err := s.topicOf(ctx, datasetID, topicID)
 	if err != nil {
 		return err
 	}
@@ -114,8 +121,8 @@ func (s *Service) RenameTopic(ctx context.Context, topicID int64, name string) e
 }
 
 // EditTopic sets a topic's description and keywords.
-func (s *Service) EditTopic(ctx context.Context, topicID int64, description string, keywords []string) error {
-	t, err := s.topicOf(ctx, topicID)
+func (s *Service) EditTopic(ctx context.Context, datasetID, topicID int64, description string, keywords []string) error {
+	t, err := s.topicOf(ctx, datasetID, topicID)
 	if err != nil {
 		return err
 	}
@@ -123,35 +130,63 @@ func (s *Service) EditTopic(ctx context.Context, topicID int64, description stri
 	return s.st.UpdateTopic(ctx, t)
 }
 
-// SetTarget sets a topic's desired share in percent (0: uniform).
-func (s *Service) SetTarget(ctx context.Context, topicID int64, percent float64) error {
-	if percent < 0 || percent > 100 {
-		return fmt.Errorf("target %.1f %% is outside 0–100", percent)
+// SetTarget sets a leaf topic's target share in percent (0: uniform again).
+// The set targets of a dataset may not add up to more than 100.
+func (s *Service) SetTarget(ctx context.Context, datasetID, topicID int64, percent float64) error {
+	if percent < 0 || percent > 100 || math.IsNaN(percent) {
+		return fmt.Errorf("target %.2f %% for topic %d is outside 0–100", percent, topicID)
 	}
-	t, err := s.topicOf(ctx, topicID)
+	t, err := s.topicOf(ctx, datasetID, topicID)
 	if err != nil {
 		return err
 	}
+	ts, err := s.st.Topics(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	sum := percent
+	for _, x := range record.Leaves(ts) {
+		if x.ID != topicID {
+			sum += x.Target
+		}
+	}
+	if sum > 100+1e-9 {
+		return fmt.Errorf("target %.1f %% for %s would bring the set targets to %.1f %% (max 100)", percent, t.Name, sum)
+	}
 	t.Target = percent
 	return s.st.UpdateTopic(ctx, t)
+}
+
+// ResetTargets makes every topic of a dataset uniform again.
+func (s *Service) ResetTargets(ctx context.Context, datasetID int64) error {
+	ts, err := s.st.Topics(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.Target != 0 {
+			t.Target = 0
+			if err := s.st.UpdateTopic(ctx, t); err != nil {
+				return fmt.Errorf("reset target of %s: %w", t.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // MoveTopic puts a topic (with its subtree) under newParentID (0: top
 // level), as its last child. It refuses to move a topic into its own
 // subtree. Records of a leaf that becomes a parent are unassigned; the
 // number is returned.
-func (s *Service) MoveTopic(ctx context.Context, topicID, newParentID int64) (int, error) {
-	t, err := s.topicOf(ctx, topicID)
+func (s *Service) MoveTopic(ctx context.Context, datasetID, topicID, newParentID int64) (int, error) {
+	t, err := s.topicOf(ctx, datasetID, topicID)
 	if err != nil {
 		return 0, err
 	}
 	if newParentID != 0 {
-		p, err := s.topicOf(ctx, newParentID)
+		p, err := s.topicOf(ctx, datasetID, newParentID)
 		if err != nil {
 			return 0, fmt.Errorf("new parent: %w", err)
-		}
-		if p.DatasetID != t.DatasetID {
-			return 0, fmt.Errorf("topic %q cannot move to another dataset's topic %q", t.Name, p.Name)
 		}
 		in, err := s.st.IsDescendant(ctx, newParentID, topicID)
 		if err != nil {
@@ -180,7 +215,10 @@ func (s *Service) MoveTopic(ctx context.Context, topicID, newParentID int64) (in
 
 // DeleteTopic removes a topic and its subtopics; their records become
 // uncategorized. It returns how many assignments were cleared.
-func (s *Service) DeleteTopic(ctx context.Context, topicID int64) (int, error) {
+func (s *Service) DeleteTopic(ctx context.Context, datasetID, topicID int64) (int, error) {
+	if _, err := s.topicOf(ctx, datasetID, topicID); err != nil {
+		return 0, err
+	}
 	return s.st.DeleteTopic(ctx, topicID)
 }
 

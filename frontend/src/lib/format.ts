@@ -59,3 +59,11 @@ export function jobAmounts(p: { done: number; total: number; rate: number; messa
   }
   return { done: thousands(p.done), total: thousands(p.total), rate: p.rate > 0 ? `${thousands(p.rate)}/s` : '' };
 }
+
+/**
+ * How a record is named to the user: by its line in the imported file,
+ * which means something within the dataset, else by its stored id.
+ */
+export function recordName(id: number, line?: number | null): string {
+  return line ? `line ${thousands(line)}` : `record #${id}`;
+}

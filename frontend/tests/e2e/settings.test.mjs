@@ -8,7 +8,6 @@ import { call, fakes, openApp, restartApp, unique } from './harness.mjs';
 let app;
 before(async () => {
   app = await openApp();
-  app.page.on('dialog', (d) => d.accept()); // the Remove confirmation
 });
 after(async () => {
   await app?.close();
@@ -84,6 +83,7 @@ test('add a provider, test its connection, assign roles, survive a restart', asy
 
   // Clean up the shared data directory: removing the provider unassigns its roles.
   await row2.getByTestId('provider-remove').click();
+  await page.getByTestId('confirm').click(); // the app's own confirmation dialog
   await row2.waitFor({ state: 'detached' });
   const after = await call(page, 'Settings.Roles');
   assert.ok(!after.some((r) => r.provider === name));

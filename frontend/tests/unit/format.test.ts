@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, bytes, duration, jobAmounts, percent, rate, thousands } from '../../src/lib/format';
+import { ago, bytes, duration, jobAmounts, percent, rate, recordName, thousands } from '../../src/lib/format';
 
 describe('format', () => {
   it('groups thousands', () => {
@@ -39,5 +39,16 @@ describe('format', () => {
       rate: '31.0 MB/s',
     });
     expect(jobAmounts({ done: 1200, total: 5000, rate: 0, message: 'Topics: categorizing' })).toEqual({ done: '1,200', total: '5,000', rate: '' });
+  });
+});
+
+describe('recordName', () => {
+  it('names a record by its line in the imported file when it has one', () => {
+    expect(recordName(48213, 5)).toBe('line 5');
+    expect(recordName(48213, 12034)).toBe('line 12,034');
+  });
+  it('falls back to the stored id for pulled or generated records', () => {
+    expect(recordName(48213, 0)).toBe('record #48213');
+    expect(recordName(7, null)).toBe('record #7');
   });
 });

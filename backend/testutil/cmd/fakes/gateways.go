@@ -37,6 +37,11 @@ func init() {
 	register("litellm", "", func() http.Handler {
 		f := testutil.NewLiteLLM(env("FAKE_LITELLM_KEY", "sk-litellm-e2e"))
 		f.Add(seed("ll")...)
+		// The proxy's model table (Step 7 deploys into it): the two models
+		// the seeded traces used, as /model/new stores them.
+		for _, m := range []string{"gpt-4o-mini", "gpt-4o"} {
+			f.Models.AddDBModel(m, map[string]any{"model": "openai/" + m, "api_key": "os.environ/OPENAI_API_KEY"}, nil)
+		}
 		return f.Handler()
 	})
 }

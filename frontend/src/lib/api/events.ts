@@ -1,16 +1,21 @@
-// Runtime events from the Go side (job progress, data changes, file drops).
+// Runtime events from the Go side (job progress, data changes) and file
+// drops. Event names come from the Go `app.Event` enum (app/events.go,
+// generated into wailsjs/go/models.ts), so both sides spell them once.
 import { EventsOn, OnFileDrop, OnFileDropOff } from '../../../wailsjs/runtime/runtime';
+import { app } from '../../../wailsjs/go/models';
 import type { Progress } from './jobs';
 
+export const Event = app.Event;
+
 export function onJob(cb: (p: Progress) => void): () => void {
-  return EventsOn('job', cb);
+  return EventsOn(Event.Job, cb);
 }
 
 export function onChanged(cb: (e: { dataset_id: number }) => void): () => void {
-  return EventsOn('changed', cb);
+  return EventsOn(Event.Changed, cb);
 }
 
-/** Files dropped on the window (paths from the OS), while subscribed. */
+/** Files dropped on the window (paths from the OS, through the runtime), while subscribed. */
 export function onFileDrop(cb: (paths: string[]) => void): () => void {
   OnFileDrop((_x: number, _y: number, paths: string[]) => cb(paths), false);
   return () => OnFileDropOff();

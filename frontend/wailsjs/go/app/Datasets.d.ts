@@ -22,6 +22,8 @@ export function PickExportPath(arg1:number,arg2:string):Promise<string>;
 
 export function PickImportFile():Promise<string>;
 
+export function SetSettings(arg1:number,arg2:record.Settings):Promise<number>;
+
 export function Steps(arg1:number):Promise<Array<pipeline.Step>>;
 
 export function Update(arg1:number,arg2:string,arg3:string):Promise<void>;

@@ -38,6 +38,10 @@ export function PickImportFile() {
   return window['go']['app']['Datasets']['PickImportFile']();
 }
 
+export function SetSettings(arg1, arg2) {
+  return window['go']['app']['Datasets']['SetSettings'](arg1, arg2);
+}
+
 export function Steps(arg1) {
   return window['go']['app']['Datasets']['Steps'](arg1);
 }

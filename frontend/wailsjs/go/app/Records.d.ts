@@ -10,6 +10,8 @@ export function Count(arg1:app.RecordQuery):Promise<number>;
 
 export function Delete(arg1:number,arg2:Array<number>):Promise<number>;
 
+export function DeleteMatching(arg1:app.RecordQuery):Promise<number>;
+
 export function Get(arg1:number):Promise<record.Record>;
 
 export function Health(arg1:number):Promise<health.Report>;

@@ -14,6 +14,10 @@ export function Delete(arg1, arg2) {
   return window['go']['app']['Records']['Delete'](arg1, arg2);
 }
 
+export function DeleteMatching(arg1) {
+  return window['go']['app']['Records']['DeleteMatching'](arg1);
+}
+
 export function Get(arg1) {
   return window['go']['app']['Records']['Get'](arg1);
 }

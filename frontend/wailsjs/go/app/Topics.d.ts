@@ -14,6 +14,8 @@ export function Categorize(arg1:number,arg2:string,arg3:boolean):Promise<number>
 
 export function Confirm(arg1:number,arg2:Array<number>):Promise<void>;
 
+export function ConfirmAllLow(arg1:number):Promise<number>;
+
 export function Coverage(arg1:number):Promise<coverage.Report>;
 
 export function DeleteTopic(arg1:number,arg2:number):Promise<number>;
@@ -27,6 +29,8 @@ export function Generate(arg1:number,arg2:number,arg3:boolean):Promise<number>;
 export function ImportHierarchy(arg1:number,arg2:string,arg3:boolean):Promise<topics.ImportResult>;
 
 export function LowConfidence(arg1:number,arg2:number,arg3:number):Promise<Array<topics.LowItem>>;
+
+export function MoveAllLow(arg1:number,arg2:number):Promise<number>;
 
 export function MoveRecords(arg1:number,arg2:Array<number>,arg3:number):Promise<void>;
 

@@ -22,6 +22,10 @@ export function Confirm(arg1, arg2) {
   return window['go']['app']['Topics']['Confirm'](arg1, arg2);
 }
 
+export function ConfirmAllLow(arg1) {
+  return window['go']['app']['Topics']['ConfirmAllLow'](arg1);
+}
+
 export function Coverage(arg1) {
   return window['go']['app']['Topics']['Coverage'](arg1);
 }
@@ -48,6 +52,10 @@ export function ImportHierarchy(arg1, arg2, arg3) {
 
 export function LowConfidence(arg1, arg2, arg3) {
   return window['go']['app']['Topics']['LowConfidence'](arg1, arg2, arg3);
+}
+
+export function MoveAllLow(arg1, arg2) {
+  return window['go']['app']['Topics']['MoveAllLow'](arg1, arg2);
 }
 
 export function MoveRecords(arg1, arg2, arg3) {

@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"tracetune/backend/deploy"
+	"tracetune/backend/pipeline"
+)
+
+var benchmarkCommand = Command{Name: "benchmark", Usage: "benchmark --dataset N [--job J] [--seed S] [--limit K] [--json]",
+	Summary: "grade the base and the tuned model on the validation split, before → after", Run: benchmarkCmd,
+	Help: `Step 7: the base model and the tuned model of a training job (--job, default
+the latest one that produced a model) answer the validation split that
+training held out; the dataset's grader scores both. Answers are stored as
+they arrive: running again with the same job, grader and models asks only
+what is missing. --seed makes the bootstrap interval repeatable; --limit
+benchmarks only the first K validation records.
+
+--json prints {"base":{"mean","model","provider","n","failed","latency_mean_ms",
+"latency_p50_ms","latency_p95_ms","prompt_tokens","completion_tokens","cost"},
+"tuned":{…},"diff","ci95":[lo,hi],"per_topic":{TOPIC:{"base","tuned","diff","n"}},
+"wins","ties","losses","paired","records","asked","benchmark_id","job_id",
+"grader_version","seed","notes"}. diff is tuned − base over the records both
+models answered; ci95 its 95 % percentile bootstrap interval.`}
+
+var deployCommand = Command{Name: "deploy",
+	Usage: "deploy --dataset N --target litellm|vllora|snippet --mode replace|endpoint|ab\n" +
+		"deploy ... [--source S] [--split 10] [--model-name M] [--credential C]\n" +
+		"deploy ... [--job J] [--preview] [--json]\n" +
+		"deploy status --dataset N [--json] | deploy rollback --dataset N [--json]",
+	Summary: "route gateway traffic to the tuned model (replace, new endpoint, A/B); status; rollback", Run: deployCmd,
+	Help: `Targets: litellm changes the proxy's model table through its model management
+API, reached through the LiteLLM source (--source, default the one the dataset
+pulls from) with its key from the keyring, which must be the master key or
+an admin key; vllora can only offer the tuned model by its provider-qualified
+name (its API cannot route a model name); snippet changes nothing and prints
+the configuration to paste into any gateway.
+
+Modes: replace routes the production model name (--model-name, default the
+job's base model) to the tuned model; endpoint adds the tuned model under its
+own name (default its id) and registers it with the training provider in
+Tracetune; ab splits the production name's traffic, --split percent to the
+tuned model (default 10). --credential is how a new LiteLLM deployment
+authenticates: os.environ/NAME or a proxy credential name, never a key.
+--preview prints the plan in plain words and changes nothing.
+
+Every deployment records the before-state of each entry it touched; a
+failure midway rolls back what was done and says so. deploy rollback
+restores the previous routing. deploy status prints the current deployment,
+the history and, after an A/B deployment, the live report on pulled traces.
+
+--json prints the deployment {"id","target","mode","source","model_name",
+"base_model","tuned_model","split","state","summary","snippet","changes":[
+{"op","id","before","after"}],"message","notes"}; with --preview the plan
+{"summary","steps","snippet","supported","reason",…}; status prints
+{"current","live","history"}.`}
+
+var playgroundCommand = Command{Name: "playground",
+	Usage:   "playground --dataset N (--prompt TEXT | --record ID) [--grade] [--json]",
+	Summary: "the same prompt to the base and the tuned model, side by side", Run: playgroundCmd,
+	Help: `Sends one prompt (typed, or a record's messages and tools) to the base and
+the tuned model with the same settings and prints both answers, tool calls
+included; --grade scores both with the dataset's grader. --temperature T and
+--max-tokens K apply to both.
+
+--json prints {"record_id","messages","tools","base":{"side","provider","model",
+"text","tool_calls","message","latency_ms","prompt_tokens","completion_tokens",
+"error","grade"},"tuned":{…}}.`}
+
+func deployService(e *Env) *deploy.Service { return deploy.New(e.Store, sourceSecrets()) }
+
+func benchmarkCmd(e *Env, args []string) error {
+	fs := Flags("benchmark")
+	ds := fs.String("dataset", "", "dataset name or id")
+	job := fs.Int64("job", 0, "training job (0: the latest with a model)")
+	seed := fs.Int64("seed", 1, "bootstrap seed")
+	limit := fs.Int("limit", 0, "at most this many validation records (0: all)")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	opts := deploy.BenchmarkOptions{JobID: *job, Seed: *seed, Limit: *limit}
+	if err := opts.Validate(); err != nil {
+		return Usage("%v", err)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	p, err := e.Jobs.Run(e.Ctx, pipeline.BenchmarkWork(e.Store, sourceSecrets(), d.ID, opts))
+	if err != nil {
+		return err
+	}
+	rep, _ := p.Result.(deploy.Report)
+	return e.Print(rep, func(w io.Writer) {
+		fmt.Fprintf(w, "benchmark %d of %q on %d validation records (job %d, grader %s)\n", rep.BenchmarkID, d.Name, rep.Records, rep.JobID, rep.GraderVersion)
+		for _, s := range []struct {
+			name string
+			r    deploy.SideReport
+		}{{"base", rep.Base}, {"tuned", rep.Tuned}} {
+			fmt.Fprintf(w, "  %-5s %-40s mean %.3f  n %d  failed %d  p50 %.0f ms  p95 %.0f ms  $%.4f\n",
+				s.name, s.r.Model, s.r.Mean, s.r.N, s.r.Failed, s.r.LatencyP50MS, s.r.LatencyP95MS, s.r.Cost)
+		}
+		fmt.Fprintf(w, "  diff %+.3f (95 %% CI %+.3f to %+.3f), wins %d, ties %d, losses %d\n", rep.Diff, rep.CI95[0], rep.CI95[1], rep.Wins, rep.Ties, rep.Losses)
+		names := make([]string, 0, len(rep.PerTopic))
+		for n := range rep.PerTopic {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			t := rep.PerTopic[n]
+			fmt.Fprintf(w, "  %-32s %.3f → %.3f (%+.3f, n %d)\n", n, t.Base, t.Tuned, t.Diff, t.N)
+		}
+		for _, x := range rep.Notes {
+			fmt.Fprintln(w, "note:", x)
+		}
+	})
+}
+
+func deployCmd(e *Env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "status":
+			return deployStatus(e, args[1:])
+		case "rollback":
+			return deployRollback(e, args[1:])
+		case "history":
+			return deployStatus(e, args[1:])
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			return Usage("unknown deploy subcommand %q (status, rollback)", args[0])
+		}
+	}
+	fs := Flags("deploy")
+	ds := fs.String("dataset", "", "dataset name or id")
+	target := fs.String("target", "", "litellm, vllora or snippet")
+	source := fs.String("source", "", "gateway source (default: the dataset's)")
+	mode := fs.String("mode", "", "replace, endpoint or ab")
+	split := fs.Int("split", 0, "A/B: percent of traffic to the tuned model (default 10)")
+	name := fs.String("model-name", "", "production model name (replace, ab) or the new endpoint's name")
+	cred := fs.String("credential", "", "new LiteLLM deployment: os.environ/NAME or a proxy credential name")
+	job := fs.Int64("job", 0, "training job (0: the latest with a model)")
+	preview := fs.Bool("preview", false, "print the plan, change nothing")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	opts := deploy.Options{Target: *target, Source: *source, Mode: deploy.Mode(*mode), Split: *split, ModelName: *name, Credential: *cred, JobID: *job}
+	if err := opts.Validate(); err != nil {
+		return Usage("%v", err)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	if *preview {
+		p, err := deployService(e).Preview(e.Ctx, d.ID, opts)
+		if err != nil {
+			return err
+		}
+		return e.Print(p, func(w io.Writer) {
+			fmt.Fprintln(w, p.Summary)
+			if !p.Supported {
+				fmt.Fprintln(w, "not possible here:", p.Reason)
+			}
+			for _, s := range p.Steps {
+				fmt.Fprintln(w, "  ", s)
+			}
+			fmt.Fprintln(w, p.Snippet)
+		})
+	}
+	pr, err := e.Jobs.Run(e.Ctx, pipeline.DeployWork(e.Store, sourceSecrets(), d.ID, opts))
+	if err != nil {
+		return err
+	}
+	dep, _ := pr.Result.(deploy.Deployment)
+	return e.Print(dep, func(w io.Writer) { printDeployment(w, dep) })
+}
+
+func printDeployment(w io.Writer, d deploy.Deployment) {
+	fmt.Fprintf(w, "deployment %d: %s, %s on %s (%s)\n", d.ID, d.State, d.Mode, d.Target, d.CreatedAt.Local().Format("2006-01-02 15:04"))
+	if d.Summary != "" {
+		fmt.Fprintln(w, "  "+d.Summary)
+	}
+	for _, c := range d.Changes {
+		fmt.Fprintf(w, "  %s %s\n", c.Op, c.ID)
+	}
+	if d.Message != "" {
+		fmt.Fprintln(w, "  "+d.Message)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintln(w, "  note:", n)
+	}
+	if d.Target == "snippet" && d.Snippet != "" {
+		fmt.Fprintln(w, d.Snippet)
+	}
+}
+
+// deployStatusView is what deploy status prints.
+type deployStatusView struct {
+	Current *deploy.Deployment  `json:"current"`
+	Live    *deploy.LiveReport  `json:"live"`
+	History []deploy.Deployment `json:"history"`
+}
+
+func deployStatus(e *Env, args []string) error {
+	fs := Flags("deploy status")
+	ds := fs.String("dataset", "", "dataset name or id")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	svc := deployService(e)
+	hist, err := svc.History(e.Ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	v := deployStatusView{History: hist}
+	if len(hist) > 0 {
+		v.Current = &hist[0]
+		if hist[0].Mode == string(deploy.ModeAB) {
+			if live, err := svc.Live(e.Ctx, d.ID); err == nil {
+				v.Live = &live
+			} else {
+				fmt.Fprintln(e.Err, "note: live report:", err)
+			}
+		}
+	}
+	return e.Print(v, func(w io.Writer) {
+		if v.Current == nil {
+			fmt.Fprintf(w, "%q has no deployment yet\n", d.Name)
+			return
+		}
+		printDeployment(w, *v.Current)
+		if l := v.Live; l != nil {
+			fmt.Fprintf(w, "live since %s: base %s %.3f (%d traces), tuned %s %.3f (%d traces), diff %+.3f (95 %% CI %+.3f to %+.3f)\n",
+				l.Since.Local().Format("2006-01-02 15:04"), l.Base.Model, l.Base.Mean, l.Base.Graded, l.Tuned.Model, l.Tuned.Mean, l.Tuned.Graded, l.Diff, l.CI95[0], l.CI95[1])
+			if l.Note != "" {
+				fmt.Fprintln(w, "note:", l.Note)
+			}
+		}
+		if len(v.History) > 1 {
+			fmt.Fprintln(w, "history:")
+			for _, h := range v.History[1:] {
+				fmt.Fprintf(w, "  %d %s %s on %s: %s\n", h.ID, h.State, h.Mode, h.Target, h.Message)
+			}
+		}
+	})
+}
+
+func deployRollback(e *Env, args []string) error {
+	fs := Flags("deploy rollback")
+	ds := fs.String("dataset", "", "dataset name or id")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	p, err := e.Jobs.Run(e.Ctx, pipeline.RollbackWork(e.Store, sourceSecrets(), d.ID))
+	if err != nil {
+		return err
+	}
+	dep, _ := p.Result.(deploy.Deployment)
+	return e.Print(dep, func(w io.Writer) { printDeployment(w, dep) })
+}
+
+func playgroundCmd(e *Env, args []string) error {
+	fs := Flags("playground")
+	ds := fs.String("dataset", "", "dataset name or id")
+	prompt := fs.String("prompt", "", "the prompt to send")
+	rec := fs.Int64("record", 0, "a record of the dataset to send instead")
+	grade := fs.Bool("grade", false, "grade both answers")
+	temp := fs.Float64("temperature", -1, "temperature (default: the provider's)")
+	maxTok := fs.Int("max-tokens", 0, "answer length limit (0: the provider's)")
+	job := fs.Int64("job", 0, "training job (0: the latest with a model)")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	in := deploy.PlaygroundInput{Prompt: *prompt, RecordID: *rec, Grade: *grade, MaxTokens: *maxTok, JobID: *job}
+	if *temp >= 0 {
+		in.Temperature = temp
+	}
+	if err := in.Validate(); err != nil {
+		return Usage("%v", err)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	res, err := deployService(e).Playground(e.Ctx, d.ID, in)
+	if err != nil {
+		return err
+	}
+	return e.Print(res, func(w io.Writer) {
+		for _, a := range []deploy.Answer{res.Base, res.Tuned} {
+			fmt.Fprintf(w, "── %s (%s, %d ms)\n", a.Side, a.Model, a.LatencyMS)
+			if a.Error != "" {
+				fmt.Fprintln(w, "error:", a.Error)
+				continue
+			}
+			if a.Text != "" {
+				fmt.Fprintln(w, a.Text)
+			}
+			for _, c := range a.ToolCalls {
+				fmt.Fprintf(w, "→ %s(%s)\n", c.Function.Name, c.Function.Arguments)
+			}
+			if a.Grade != nil {
+				fmt.Fprintf(w, "score %.3f\n", a.Grade.Score)
+			}
+		}
+	})
+}

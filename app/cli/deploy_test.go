@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"tracetune/backend/grader"
+	"tracetune/backend/secrets"
+	"tracetune/backend/store"
+	"tracetune/backend/testutil"
+)
+
+const cliTuned = "ft:gpt-4o-mini-2024-07-18:acme::Zz9"
+
+var cliNumber = regexp.MustCompile(`question (\d+)`)
+
+// seedTrained adds to a dataset a string-check grader and a finished
+// training job holding every other record out for validation.
+func seedTrained(t *testing.T, dir, dataset string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(DBPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, err := st.FindDataset(ctx, dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := grader.Save(ctx, st, d.ID, grader.Grader{Components: []grader.Component{{Name: "exact", Kind: grader.KindStringCheck, Weight: 1,
+		Input: "{{sample.output_text}}", Reference: "{{item.reference_answer}}", Operation: "eq"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var split []store.SplitRow
+	for after := int64(0); ; {
+		page, err := st.RecordPage(ctx, d.ID, after, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, r := range page {
+			part := "train"
+			if r.ID%2 == 0 {
+				part = "validation"
+			}
+			split = append(split, store.SplitRow{RecordID: r.ID, Part: part})
+		}
+		after = page[len(page)-1].ID
+	}
+	j, err := st.CreateTrainJob(ctx, store.TrainJob{DatasetID: d.ID, Trainer: "openai", Provider: "environment", BaseModel: "gpt-4o-mini", Status: "running"}, split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Status, j.FineTunedModel = "succeeded", cliTuned
+	if err := st.UpdateTrainJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeployJourney: benchmark, playground, deploy as A/B to a LiteLLM
+// proxy, status, rollback, and replace + rollback leaving the proxy's table
+// as it was — with the JSON shapes of the issue.
+func TestDeployJourney(t *testing.T) {
+	sec := secrets.Open(secrets.Options{ForceFile: true, Dir: t.TempDir()})
+	old := sourceSecrets
+	sourceSecrets = func() *secrets.Store { return sec }
+	t.Cleanup(func() { sourceSecrets = old })
+	oa := testutil.StartOpenAI(t)
+	oa.SetResponder(func(r testutil.ChatRequest) testutil.ChatReply {
+		m := cliNumber.FindStringSubmatch(r.LastUser())
+		if m == nil {
+			return testutil.ChatReply{Content: "?"}
+		}
+		n, _ := strconv.Atoi(m[1])
+		if r.Model == cliTuned || n%4 == 0 {
+			return testutil.ChatReply{Content: "answer " + m[1]}
+		}
+		return testutil.ChatReply{Content: "no idea"}
+	})
+	proxy := testutil.StartLiteLLM(t, "sk-master-cli")
+	proxy.Models.AddDBModel("gpt-4o-mini", map[string]any{"model": "openai/gpt-4o-mini", "api_base": oa.URL, "api_key": "sk-prod"}, nil)
+
+	dir := t.TempDir()
+	var lines []string
+	for i := 1; i <= 16; i++ {
+		lines = append(lines, fmt.Sprintf(`{"messages":[{"role":"user","content":"support question %d about my invoice"}],"reference_answer":"answer %d"}`, i, i))
+	}
+	if _, errs, code := runIn(t, dir, "create", "--name", "dep", "--file", fixture(t, lines...)); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	if _, errs, code := runIn(t, dir, "sources", "add", "--name", "gw", "--kind", "litellm", "--url", proxy.URL, "--key", "sk-master-cli"); code != 0 {
+		t.Fatalf("sources add: %s", errs)
+	}
+	seedTrained(t, dir, "dep")
+	// The models come in after Create & Start, which ran offline.
+	t.Setenv("OPENAI_API_KEY", "sk-test-0000000000")
+	t.Setenv("OPENAI_BASE_URL", oa.URL)
+	info := func() []byte {
+		req, _ := http.NewRequest(http.MethodGet, proxy.URL+"/model/info", nil)
+		req.Header.Set("Authorization", "Bearer sk-master-cli")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+
+	t.Run("benchmark prints the issue's shape", func(t *testing.T) {
+		out, errs, code := runIn(t, dir, "benchmark", "--dataset", "dep", "--json")
+		if code != 0 {
+			t.Fatalf("benchmark: %s", errs)
+		}
+		var r struct {
+			Base     struct{ Mean *float64 } `json:"base"`
+			Tuned    struct{ Mean *float64 } `json:"tuned"`
+			Diff     *float64                `json:"diff"`
+			CI95     []float64               `json:"ci95"`
+			PerTopic map[string]any          `json:"per_topic"`
+			Wins     *int                    `json:"wins"`
+			Ties     *int                    `json:"ties"`
+			Losses   *int                    `json:"losses"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil || r.Base.Mean == nil || r.Tuned.Mean == nil || r.Diff == nil || len(r.CI95) != 2 ||
+			r.PerTopic == nil || r.Wins == nil || r.Ties == nil || r.Losses == nil {
+			t.Fatalf("shape: %v %s", err, out)
+		}
+		// 8 validation records (even ids); the base answers right for n%4==0.
+		if *r.Tuned.Mean != 1 || *r.Losses != 0 || *r.Wins+*r.Ties != 8 || *r.Diff <= 0 {
+			t.Fatalf("figures: %s", out)
+		}
+	})
+	t.Run("playground answers with both models", func(t *testing.T) {
+		out, errs, code := runIn(t, dir, "playground", "--dataset", "dep", "--prompt", "support question 5 please", "--json")
+		var r struct {
+			Base  struct{ Text string } `json:"base"`
+			Tuned struct{ Text string } `json:"tuned"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.Base.Text != "no idea" || r.Tuned.Text != "answer 5" {
+			t.Fatalf("playground %d %s %s", code, out, errs)
+		}
+	})
+	t.Run("deploy as A/B creates two weighted deployments", func(t *testing.T) {
+		out, errs, code := runIn(t, dir, "deploy", "--dataset", "dep", "--target", "litellm", "--mode", "ab", "--split", "10", "--json")
+		var d struct {
+			State   string `json:"state"`
+			Changes []struct {
+				Op string `json:"op"`
+			} `json:"changes"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &d) != nil || d.State != "active" || len(d.Changes) != 2 {
+			t.Fatalf("deploy %d %s %s", code, out, errs)
+		}
+		w := proxy.Models.Weights("gpt-4o-mini")
+		if w["openai/gpt-4o-mini"] != 90 || w["openai/"+cliTuned] != 10 {
+			t.Fatalf("weights %v", w)
+		}
+	})
+	t.Run("status shows the deployment and its live report", func(t *testing.T) {
+		out, errs, code := runIn(t, dir, "deploy", "status", "--dataset", "dep", "--json")
+		var s struct {
+			Current *struct{ Mode string } `json:"current"`
+			Live    *struct{}              `json:"live"`
+			History []any                  `json:"history"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &s) != nil || s.Current == nil || s.Current.Mode != "ab" || s.Live == nil || len(s.History) != 1 {
+			t.Fatalf("status %d %s %s", code, out, errs)
+		}
+	})
+	t.Run("rollback, then replace and rollback leaves the proxy as it was", func(t *testing.T) {
+		if out, errs, code := runIn(t, dir, "deploy", "rollback", "--dataset", "dep", "--json"); code != 0 {
+			t.Fatalf("rollback %s %s", out, errs)
+		}
+		if w := proxy.Models.Weights("gpt-4o-mini"); len(w) != 1 {
+			t.Fatalf("after rollback %v", w)
+		}
+		proxy2 := info()
+		if _, errs, code := runIn(t, dir, "deploy", "--dataset", "dep", "--target", "litellm", "--mode", "replace", "--json"); code != 0 {
+			t.Fatalf("replace: %s", errs)
+		}
+		if _, errs, code := runIn(t, dir, "deploy", "rollback", "--dataset", "dep"); code != 0 {
+			t.Fatalf("rollback: %s", errs)
+		}
+		if !bytes.Equal(proxy2, info()) {
+			t.Fatal("replace + rollback changed the table")
+		}
+	})
+	t.Run("bad usage exits 2", func(t *testing.T) {
+		if _, _, code := runIn(t, dir, "deploy", "--dataset", "dep", "--target", "nginx", "--mode", "ab"); code != 2 {
+			t.Fatalf("exit %d", code)
+		}
+	})
+}

@@ -1,0 +1,321 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"tracetune/backend/pipeline"
+	"tracetune/backend/record"
+	"tracetune/backend/train"
+)
+
+var trainCommand = Command{Name: "train",
+	Usage: "train start --dataset N --trainer openai|azure|trl [--provider P] [--model M]\n" +
+		"      [--split 0.9] [--no-stratify] [--include-generated] [--seed S] [--epochs E]\n" +
+		"      [--batch-size B] [--lr-multiplier X] [--reasoning-effort E]\n" +
+		"      [--compute-multiplier X] [--eval-interval K] [--eval-samples K] [--suffix S]\n" +
+		"      [--override-nogo] [--out DIR] [--no-zip] [--wait] [--json]\n" +
+		"train status --dataset N [--job J] [--json]\n" +
+		"train logs --dataset N [--job J] [--after SEQ] [--json]\n" +
+		"train cancel|pause|resume --dataset N [--job J] [--json]\n" +
+		"train list --dataset N [--json]",
+	Summary: "Step 6: RFT on OpenAI or Azure OpenAI, or a TRL GRPO bundle for your own GPUs", Run: trainCmd,
+	Help: `start splits the dataset's valid records into training and validation
+(--split is the training share, 0.9 by default), stratified by leaf topic
+unless --no-stratify, generated records kept out of validation unless
+--include-generated, the same records for the same --seed (default 42).
+OpenAI RFT takes at most 50,000 training and 1,000 validation lines; above
+that the split is capped and says so in "notes".
+  openai, azure  upload train.jsonl and validation.jsonl (purpose fine-tune)
+                 and create the reinforcement job with the dataset's grader.
+                 The provider is --provider or the training role's; the base
+                 model --model or the role's (default o4-mini-2025-04-16).
+                 Unset hyperparameters are "auto". start returns once the
+                 platform accepted the job; --wait follows it to the end.
+  trl            write a bundle folder (--out DIR, default beside the
+                 database) and DIR.zip: data/train.jsonl, data/eval.jsonl,
+                 reward.py, train.py, requirements.txt, config.yaml,
+                 manifest.json, README.md. --epochs, --batch-size and
+                 --model apply; the job is "exported" at once.
+Start is refused when the grader is not ready, or after a NO-GO dry run
+without --override-nogo (kept with the job). With no dry run on the current
+grader it warns (on stderr and in "warnings") and goes on. A refusal by the
+platform (an account that cannot fine-tune, a model not enabled for RFT)
+says what to do next; the uploaded files are deleted and the job is kept
+as failed with that reason.
+start --json prints {"job","status","trainer","provider","base_model",
+"remote_id","train_count","validation_count","train_file","validation_file",
+"grader_version","dry_run_id","dry_run_verdict","override_nogo","split_seed",
+"notes":[…],"warnings":[…],"out_dir",…}.
+
+status (the newest job unless --job) first polls the platform when the job is
+not over, then prints {"job","status","fine_tuned_model","final",
+"elapsed_seconds","metrics":[{"step","total_steps","train_reward_mean",
+"valid_reward_mean"}],"checkpoints":[{"id","step","model","metrics"}],
+"split":[{"topic_id","topic","train","validation"}],…}; a reward not measured
+at a step is null. logs prints the job's events oldest first
+({"job","events":[{"seq","id","created_at","level","type","message","data"}]};
+--after SEQ for the newer ones). cancel, pause and resume act on the remote
+job and print it. list prints the dataset's jobs, newest first.
+Jobs survive the app: the window resumes polling every job not over when it
+starts, and a job started here shows there.`}
+
+func trainCmd(e *Env, args []string) error {
+	if len(args) == 0 {
+		return Usage("train needs a subcommand: start, status, logs, cancel, pause, resume or list")
+	}
+	switch args[0] {
+	case "start":
+		return trainStart(e, args[1:])
+	case "status":
+		return trainStatus(e, args[1:])
+	case "logs":
+		return trainLogs(e, args[1:])
+	case "cancel", "pause", "resume":
+		return trainControl(e, args[0], args[1:])
+	case "list":
+		return trainList(e, args[1:])
+	}
+	return Usage("unknown train subcommand %q (start, status, logs, cancel, pause, resume, list)", args[0])
+}
+
+func trainStart(e *Env, args []string) error {
+	fs := Flags("train start")
+	ds := fs.String("dataset", "", "dataset name or id")
+	var o train.Options
+	fs.StringVar(&o.Trainer, "trainer", "", "openai, azure or trl")
+	fs.StringVar(&o.Provider, "provider", "", "provider name (default: the training role's)")
+	fs.StringVar(&o.Model, "model", "", "base model")
+	fs.Float64Var(&o.Split, "split", 0.9, "training share")
+	fs.BoolVar(&o.NoStratify, "no-stratify", false, "split without regard to topics")
+	fs.BoolVar(&o.IncludeGenerated, "include-generated", false, "let generated records into validation")
+	fs.Int64Var(&o.Seed, "seed", train.DefaultSeed, "split seed")
+	fs.IntVar(&o.Hyper.Epochs, "epochs", 0, "epochs (0: auto)")
+	fs.IntVar(&o.Hyper.BatchSize, "batch-size", 0, "batch size (0: auto)")
+	fs.Float64Var(&o.Hyper.LearningRateMultiplier, "lr-multiplier", 0, "learning-rate multiplier (0: auto)")
+	fs.StringVar(&o.Hyper.ReasoningEffort, "reasoning-effort", "", "default, low, medium or high")
+	fs.Float64Var(&o.Hyper.ComputeMultiplier, "compute-multiplier", 0, "compute multiplier (0: auto)")
+	fs.IntVar(&o.Hyper.EvalInterval, "eval-interval", 0, "steps between evaluations (0: auto)")
+	fs.IntVar(&o.Hyper.EvalSamples, "eval-samples", 0, "samples per validation prompt (0: auto)")
+	fs.StringVar(&o.Suffix, "suffix", "", "suffix of the fine-tuned model's name")
+	fs.BoolVar(&o.OverrideNoGo, "override-nogo", false, "train after a NO-GO dry run")
+	fs.StringVar(&o.OutDir, "out", "", "trl: the bundle's folder")
+	fs.BoolVar(&o.NoZip, "no-zip", false, "trl: skip the .zip")
+	wait := fs.Bool("wait", false, "follow the job until it ends")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if o.Trainer == "" {
+		return Usage("--trainer is required (openai, azure or trl)")
+	}
+	if err := o.Validate(); err != nil {
+		return Usage("%v", err)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	p, err := e.Jobs.Run(e.Ctx, pipeline.TrainWork(e.Store, d.ID, o))
+	res, _ := p.Result.(pipeline.TrainStarted)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(e.Err, "warning:", w)
+	}
+	if err != nil {
+		return err
+	}
+	if *wait && !res.Final {
+		svc := &train.Service{Store: e.Store}
+		j, err := svc.Watch(e.Ctx, res.ID, func(j train.Job) {
+			if !e.JSON {
+				fmt.Fprintf(e.Err, "job %d: %s\n", j.ID, j.Status)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		res.Job = j
+	}
+	return e.Print(res, func(w io.Writer) {
+		printJob(w, res.Job)
+	})
+}
+
+// trainJob resolves --job (or the dataset's newest job) and checks that it
+// belongs to the dataset.
+func trainJob(e *Env, ds string, id int64) (record.Dataset, train.Job, error) {
+	d, err := e.Dataset(ds)
+	if err != nil {
+		return d, train.Job{}, err
+	}
+	if id == 0 {
+		j, ok, err := train.Latest(e.Ctx, e.Store, d.ID)
+		if err != nil {
+			return d, j, err
+		}
+		if !ok {
+			return d, j, fmt.Errorf("dataset %q has no training job: start one with train start", d.Name)
+		}
+		return d, j, nil
+	}
+	j, err := train.Get(e.Ctx, e.Store, id)
+	if err != nil {
+		return d, j, err
+	}
+	if j.DatasetID != d.ID {
+		return d, j, fmt.Errorf("job %d belongs to another dataset", id)
+	}
+	return d, j, nil
+}
+
+// refresh polls a job that is not over; a failed poll is a warning, the
+// stored state is still printed.
+func refresh(e *Env, j train.Job) {
+	if j.Final {
+		return
+	}
+	if _, err := (&train.Service{Store: e.Store}).Sync(e.Ctx, j.ID); err != nil {
+		fmt.Fprintf(e.Err, "warning: could not reach the platform, showing the last known state: %v\n", err)
+	}
+}
+
+func trainStatus(e *Env, args []string) error {
+	fs := Flags("train status")
+	ds := fs.String("dataset", "", "dataset name or id")
+	id := fs.Int64("job", 0, "job id (default: the newest)")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	_, j, err := trainJob(e, *ds, *id)
+	if err != nil {
+		return err
+	}
+	refresh(e, j)
+	d, err := train.GetDetail(e.Ctx, e.Store, j.ID)
+	if err != nil {
+		return err
+	}
+	return e.Print(d, func(w io.Writer) {
+		printJob(w, d.Job)
+		if len(d.Metrics) > 0 {
+			fmt.Fprintln(w, "  step  train reward  validation reward")
+			for _, m := range d.Metrics {
+				fmt.Fprintf(w, "  %4d  %12s  %17s\n", m.Step, reward(m.TrainRewardMean), reward(m.ValidRewardMean))
+			}
+		}
+		for _, c := range d.Checkpoints {
+			fmt.Fprintf(w, "  checkpoint at step %d: %s\n", c.Step, c.Model)
+		}
+	})
+}
+
+func reward(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.4f", *v)
+}
+
+func printJob(w io.Writer, j train.Job) {
+	fmt.Fprintf(w, "job %d (%s", j.ID, j.Trainer)
+	if j.Provider != "" {
+		fmt.Fprintf(w, " on %s", j.Provider)
+	}
+	fmt.Fprintf(w, ", %s): %s, %d train / %d validation records, %s\n", j.BaseModel, j.Status, j.TrainCount, j.ValidCount,
+		(time.Duration(j.Elapsed) * time.Second).Round(time.Second))
+	if j.FineTunedModel != "" {
+		fmt.Fprintln(w, "  model:", j.FineTunedModel)
+	}
+	if j.OutDir != "" {
+		fmt.Fprintln(w, "  bundle:", j.OutDir)
+	}
+	if j.Error != "" {
+		fmt.Fprintln(w, "  error:", j.Error)
+	}
+	for _, n := range j.Notes {
+		fmt.Fprintln(w, "  note:", n)
+	}
+}
+
+func trainLogs(e *Env, args []string) error {
+	fs := Flags("train logs")
+	ds := fs.String("dataset", "", "dataset name or id")
+	id := fs.Int64("job", 0, "job id (default: the newest)")
+	after := fs.Int64("after", 0, "only events after this seq")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	_, j, err := trainJob(e, *ds, *id)
+	if err != nil {
+		return err
+	}
+	refresh(e, j)
+	evs, err := train.Events(e.Ctx, e.Store, j.ID, *after, 0)
+	if err != nil {
+		return err
+	}
+	return e.Print(map[string]any{"job": j.ID, "events": evs}, func(w io.Writer) {
+		for _, ev := range evs {
+			fmt.Fprintf(w, "%s %-5s %s\n", ev.CreatedAt.Local().Format("2006-01-02 15:04:05"), ev.Level, ev.Message)
+		}
+	})
+}
+
+func trainControl(e *Env, verb string, args []string) error {
+	fs := Flags("train " + verb)
+	ds := fs.String("dataset", "", "dataset name or id")
+	id := fs.Int64("job", 0, "job id (default: the newest)")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	_, j, err := trainJob(e, *ds, *id)
+	if err != nil {
+		return err
+	}
+	svc := &train.Service{Store: e.Store}
+	switch verb {
+	case "cancel":
+		j, err = svc.Cancel(e.Ctx, j.ID)
+	case "pause":
+		j, err = svc.Pause(e.Ctx, j.ID)
+	default:
+		j, err = svc.ResumeJob(e.Ctx, j.ID)
+	}
+	if err != nil {
+		if errors.Is(err, train.ErrFinal) {
+			return fmt.Errorf("%w (nothing to %s)", err, verb)
+		}
+		return err
+	}
+	return e.Print(j, func(w io.Writer) { printJob(w, j) })
+}
+
+func trainList(e *Env, args []string) error {
+	fs := Flags("train list")
+	ds := fs.String("dataset", "", "dataset name or id")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	jobs, err := train.List(e.Ctx, e.Store, d.ID)
+	if err != nil {
+		return err
+	}
+	return e.Print(jobs, func(w io.Writer) {
+		if len(jobs) == 0 {
+			fmt.Fprintf(w, "dataset %q has no training job\n", d.Name)
+		}
+		for _, j := range jobs {
+			model := j.FineTunedModel
+			if model == "" {
+				model = strings.TrimSpace(j.Error)
+			}
+			fmt.Fprintf(w, "%4d  %-6s %-17s %-26s %s\n", j.ID, j.Trainer, j.Status, j.BaseModel, model)
+		}
+	})
+}

@@ -1,0 +1,19 @@
+package app
+
+// Event names the window listens to. Wails generates a TypeScript enum from
+// Events (main.go's EnumBind), so Go and the frontend share one spelling.
+type Event string
+
+const (
+	EventJob     Event = "job"     // jobs.Progress of any job
+	EventChanged Event = "changed" // {dataset_id}: data of a dataset changed; refresh views
+)
+
+// Events lists every event for Wails' enum binding.
+var Events = []struct {
+	Value  Event
+	TSName string
+}{
+	{EventJob, "Job"},
+	{EventChanged, "Changed"},
+}

@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"tracetune/backend/deploy"
+	"tracetune/backend/jobs"
+	"tracetune/backend/secrets"
+	"tracetune/backend/store"
+)
+
+// Step 7 (Deploy): benchmarks and deployments as jobs, and the status rule.
+
+// Job kinds of Step 7.
+const (
+	KindBenchmark jobs.Kind = "benchmark"
+	KindDeploy    jobs.Kind = "deploy"
+	KindRollback  jobs.Kind = "rollback"
+)
+
+// BenchmarkWork runs (or resumes) a benchmark; the result is its report.
+func BenchmarkWork(st *store.Store, sec *secrets.Store, datasetID int64, opts deploy.BenchmarkOptions) jobs.Job {
+	return jobs.Job{DatasetID: datasetID, Kind: KindBenchmark, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
+		if err := opts.Validate(); err != nil {
+			return nil, err
+		}
+		var rep deploy.Report
+		_, err := RunStep(ctx, st, datasetID, StepDeploy, func(ctx context.Context) (string, error) {
+			var err error
+			rep, err = deploy.New(st, sec).Benchmark(ctx, datasetID, opts, deploy.Progress(report))
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("benchmark: %.2f → %.2f (%+.2f, 95 %% CI %+.2f to %+.2f)", rep.Base.Mean, rep.Tuned.Mean, rep.Diff, rep.CI95[0], rep.CI95[1]), nil
+		})
+		return rep, err
+	}}
+}
+
+// DeployWork makes a deployment; a failure midway has already been rolled
+// back when the job fails, and the error says so.
+func DeployWork(st *store.Store, sec *secrets.Store, datasetID int64, opts deploy.Options) jobs.Job {
+	return jobs.Job{DatasetID: datasetID, Kind: KindDeploy, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
+		if err := opts.Validate(); err != nil {
+			return nil, err
+		}
+		var d deploy.Deployment
+		_, err := RunStep(ctx, st, datasetID, StepDeploy, func(ctx context.Context) (string, error) {
+			report(0, 1, "deploying to "+opts.Target)
+			var err error
+			d, err = deploy.New(st, sec).Deploy(ctx, datasetID, opts)
+			if err != nil {
+				return "", err
+			}
+			report(1, 1, d.Summary)
+			return "deployed: " + d.Summary, nil
+		})
+		return d, err
+	}}
+}
+
+// RollbackWork restores the routing the current deployment changed.
+func RollbackWork(st *store.Store, sec *secrets.Store, datasetID int64) jobs.Job {
+	return jobs.Job{DatasetID: datasetID, Kind: KindRollback, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
+		var d deploy.Deployment
+		_, err := RunStep(ctx, st, datasetID, StepDeploy, func(ctx context.Context) (string, error) {
+			var err error
+			d, err = deploy.New(st, sec).Rollback(ctx, datasetID)
+			if err != nil {
+				return "", err
+			}
+			return d.Message, nil
+		})
+		return d, err
+	}}
+}
+
+// deployRule: Waiting until a training job produced a model; then the
+// current deployment decides — active Complete (its summary as figure),
+// failed or half rolled back Attention, none or rolled back NotStarted with
+// the benchmark's before → after as figure.
+func deployRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, s *Step) error {
+	// Overview reads only the database: no keyring, no network.
+	o, err := (&deploy.Service{Store: st}).Overview(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	if o.JobID == 0 {
+		s.Status, s.Needs = Waiting, "a finished training job (step 6) with a tuned model"
+		return nil
+	}
+	if b := o.Benchmark; b != nil {
+		score := b.Tuned.Mean
+		s.Score = &score
+		s.Figure = fmt.Sprintf("benchmark %.2f → %.2f", b.Base.Mean, b.Tuned.Mean)
+	}
+	s.Status = NotStarted
+	s.Needs = "run benchmarks, try the playground, then deploy (replace, new endpoint or A/B)"
+	if o.Benchmark == nil {
+		s.Needs = "benchmarks on the validation split, then a deployment"
+	}
+	cur := o.Current
+	if cur == nil {
+		return nil
+	}
+	switch cur.State {
+	case store.DeployActive:
+		s.Status, s.Needs = Complete, ""
+		s.Figure = deployFigure(cur)
+	case store.DeployApplying, store.DeployStuck:
+		s.Status = Attention
+		s.Needs = fmt.Sprintf("deployment %d did not finish cleanly: %s; use Rollback", cur.ID, cur.Message)
+	case store.DeployFailed:
+		s.Status = Attention
+		s.Needs = fmt.Sprintf("the last deployment failed: %s", cur.Message)
+	case store.DeployRolledBack:
+		s.Message = fmt.Sprintf("deployment %d rolled back", cur.ID)
+	}
+	return nil
+}
+
+func deployFigure(d *deploy.Deployment) string {
+	where := d.Target
+	if d.Source != "" {
+		where += ":" + d.Source
+	}
+	switch deploy.Mode(d.Mode) {
+	case deploy.ModeAB:
+		return fmt.Sprintf("A/B %d/%d on %s", 100-d.Split, d.Split, where)
+	case deploy.ModeReplace:
+		return fmt.Sprintf("replaces %s on %s", d.ModelName, where)
+	}
+	return fmt.Sprintf("endpoint %s on %s", d.ModelName, where)
+}
