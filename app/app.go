@@ -72,6 +72,9 @@ func (d *Deps) startup(ctx context.Context) {
 		log.Printf("reset steps: %v", err)
 	}
 	d.index = index.Start(d.Store)
+	// Training jobs live on remote platforms: follow again every job that
+	// was not over when the app last closed.
+	d.resumeTraining(ctx)
 }
 
 // ctx is the context for backend calls.

@@ -6,6 +6,7 @@ func Bindings(d *Deps) []any {
 		&Datasets{d},
 		&Deploy{d},
 		&DryRun{d},
+		&Generate{d},
 		&Grader{d},
 		&Jobs{d},
 		&Records{d},

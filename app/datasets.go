@@ -53,6 +53,41 @@ func (s *Datasets) CreateFromFile(name, objective, path string) (Created, error)
 	return Created{Dataset: d, JobID: id}, err
 }
 
+// PreviewFile shows what importing a file would store, without storing
+// anything: the detected format (and CSV mapping), the expected counts and
+// the first records as conversations. opt carries the person's choices
+// (format, mapping, evals template); its zero value detects everything.
+func (s *Datasets) PreviewFile(path string, opt ingest.Options) (ingest.Preview, error) {
+	if err := need("file", path); err != nil {
+		return ingest.Preview{}, err
+	}
+	if opt.Format != "" {
+		if _, err := ingest.ParseFormat(string(opt.Format)); err != nil {
+			return ingest.Preview{}, err
+		}
+	}
+	return ingest.PreviewFile(s.ctx(), path, opt, record.DefaultSettings(), previewRecords)
+}
+
+// previewRecords is how many records a file preview shows.
+const previewRecords = 5
+
+// CreateFromFileWith is CreateFromFile with the preview's choices.
+func (s *Datasets) CreateFromFileWith(name, objective, path string, opt ingest.Options) (Created, error) {
+	if err := need("name", name); err != nil {
+		return Created{}, err
+	}
+	if err := need("file", path); err != nil {
+		return Created{}, err
+	}
+	d, job, err := pipeline.CreateFromFileWith(s.ctx(), s.Store, name, objective, path, opt)
+	if err != nil {
+		return Created{}, err
+	}
+	id, err := s.Jobs.Start(job)
+	return Created{Dataset: d, JobID: id}, err
+}
+
 // Import appends to or replaces a dataset's records from a file, in the
 // background. mode is "append" or "replace".
 func (s *Datasets) Import(datasetID int64, path, mode string) (int64, error) {
@@ -115,8 +150,8 @@ func (s *Datasets) Export(id int64, path string, validOnly bool, format string) 
 	return ingest.ExportFile(s.ctx(), s.Store, id, path, ingest.ExportOptions{ValidOnly: validOnly, Format: format})
 }
 
-// PickImportFile opens the native dialog to choose a JSONL file.
-func (s *Datasets) PickImportFile() (string, error) { return s.pickJSONL("Choose a JSONL file") }
+// PickImportFile opens the native dialog to choose a file to import.
+func (s *Datasets) PickImportFile() (string, error) { return s.pickJSONL("Choose a file to import") }
 
 // PickExportPath opens the native save dialog for an export of a dataset.
 func (s *Datasets) PickExportPath(id int64, suffix string) (string, error) {

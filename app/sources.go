@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -96,27 +95,39 @@ func (s *Sources) Remove(name string) error {
 	return gateway.Remove(s.ctx(), s.Store, s.secrets(), name)
 }
 
-// TestResult is the answer of Test Connection.
-type TestResult struct {
-	OK      bool   `json:"ok"`
-	Traces  int    `json:"traces"` // traces the source reports; -1 unknown
-	Message string `json:"message"`
-}
-
 // Test asks a saved source for one trace. A refused key or an unreachable
 // server is a result with OK false and the reason, not an error.
-func (s *Sources) Test(name string) (TestResult, error) {
-	src, _, err := gateway.Load(s.ctx(), s.Store, s.secrets(), name)
+func (s *Sources) Test(name string) (gateway.Probe, error) {
+	p, err := gateway.TestSaved(s.ctx(), s.Store, s.secrets(), name)
 	if err != nil {
-		return TestResult{Message: err.Error()}, nil
+		return gateway.Probe{Traces: -1, Message: err.Error()}, nil
 	}
-	ctx, cancel := context.WithTimeout(s.ctx(), 30*time.Second)
-	defer cancel()
-	p, err := src.List(ctx, gateway.Filter{}, "", 1)
-	if err != nil {
-		return TestResult{Message: err.Error()}, nil
+	return p, nil
+}
+
+// Tested is the answer of Save & Test: the source when it was kept, and
+// the connection test.
+type Tested struct {
+	Source *SourceInfo   `json:"source"` // nil: the test failed and nothing was saved
+	Test   gateway.Probe `json:"test"`
+}
+
+// SaveAndTest tests a source first and keeps it only when it answers, so a
+// failed Save & Test leaves no broken source behind.
+func (s *Sources) SaveAndTest(in SourceInput) (Tested, error) {
+	if err := need("name", in.Name); err != nil {
+		return Tested{}, err
 	}
-	return TestResult{OK: true, Traces: p.Total, Message: fmt.Sprintf("%s answers: %d traces available", gateway.SourceLabel(src), p.Total)}, nil
+	if err := need("URL or path", in.URL); err != nil {
+		return Tested{}, err
+	}
+	v, p, err := gateway.SaveTested(s.ctx(), s.Store, s.secrets(), gateway.Config{Name: in.Name, Kind: gateway.Kind(in.Kind), URL: in.URL,
+		Project: in.Project, Key: in.Key, PublicKey: in.PublicKey, SecretKey: in.SecretKey}, true)
+	if err != nil || !p.OK {
+		return Tested{Test: p}, err
+	}
+	i := info(v)
+	return Tested{Source: &i, Test: p}, nil
 }
 
 // FilterInput is the filter form. Times are RFC 3339 or the browser's

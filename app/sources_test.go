@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,42 @@ func TestSourcesPreviewCreateAndPull(t *testing.T) {
 	}
 	if err := s.Remove("proxy"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Save & Test keeps a source only when it answers, and says in plain words
+// why it did not.
+func TestSaveAndTestKeepsOnlyWorkingSources(t *testing.T) {
+	s, _ := sourcesService(t)
+	fake := testutil.StartLiteLLM(t, "sk-ok")
+	fake.Add(testutil.SampleGatewayTraces("s", 3, time.Now().UTC().Add(-time.Hour), time.Minute)...)
+	// A port nothing listens on: take a free one and close it.
+	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	downURL := "http://" + ln.Addr().String()
+	ln.Close()
+
+	r, err := s.SaveAndTest(SourceInput{Name: "down", Kind: "litellm", URL: downURL, Key: "sk-ok"})
+	if err != nil || r.Source != nil || r.Test.OK {
+		t.Fatalf("unreachable source: %+v %v", r, err)
+	}
+	if !strings.Contains(r.Test.Message, "cannot connect to "+downURL) || strings.Contains(r.Test.Message, "dial tcp") {
+		t.Errorf("message %q", r.Test.Message)
+	}
+	r, err = s.SaveAndTest(SourceInput{Name: "badkey", Kind: "litellm", URL: fake.URL, Key: "sk-wrong"})
+	if err != nil || r.Source != nil || !strings.Contains(r.Test.Message, "refused the credentials") {
+		t.Fatalf("wrong key: %+v %v", r, err)
+	}
+	if list, _ := s.List(); len(list) != 0 {
+		t.Fatalf("failed sources were kept: %+v", list)
+	}
+	r, err = s.SaveAndTest(SourceInput{Name: "proxy", Kind: "litellm", URL: fake.URL, Key: "sk-ok"})
+	if err != nil || r.Source == nil || !r.Test.OK || r.Test.Traces != 3 {
+		t.Fatalf("working source: %+v %v", r, err)
+	}
+	if list, _ := s.List(); len(list) != 1 || list[0].Name != "proxy" || !list[0].HasKey {
+		t.Fatalf("list %+v", list)
 	}
 }

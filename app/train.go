@@ -37,11 +37,8 @@ func (d *Deps) trainService() *train.Service {
 // line); startup calls it. ctx ends the polling. A job already followed
 // is not followed twice.
 func (d *Deps) resumeTraining(ctx context.Context) {
-	n, err := d.trainService().Resume(ctx, func(j train.Job) { d.changed(j.DatasetID) })
-	if err != nil {
+	if _, err := d.trainService().Resume(ctx, func(j train.Job) { d.changed(j.DatasetID) }); err != nil {
 		log.Printf("resume training jobs: %v", err)
-	} else if n > 0 {
-		log.Printf("following %d training jobs", n)
 	}
 }
 
@@ -92,11 +89,16 @@ func (s *Train) Start(datasetID int64, opts train.Options) (int64, error) {
 }
 
 // Latest is the dataset's newest job with its metrics, checkpoints and
-// split; Job.ID is 0 when there is none.
+// split; Job.ID is 0 when there is none. A job not over that nothing in
+// this process follows yet (one started from the command line while the
+// window was open) is followed from now on.
 func (s *Train) Latest(datasetID int64) (train.Detail, error) {
 	j, ok, err := train.Latest(s.ctx(), s.Store, datasetID)
 	if err != nil || !ok {
 		return train.Detail{Metrics: []train.Metric{}, Checkpoints: []train.Checkpoint{}, Split: []train.TopicSplit{}}, err
+	}
+	if !j.Final {
+		go s.resumeTraining(s.ctx())
 	}
 	return train.GetDetail(s.ctx(), s.Store, j.ID)
 }

@@ -28,8 +28,8 @@ models answered; ci95 its 95 % percentile bootstrap interval.`}
 
 var deployCommand = Command{Name: "deploy",
 	Usage: "deploy --dataset N --target litellm|vllora|snippet --mode replace|endpoint|ab\n" +
-		"deploy ... [--source S] [--split 10] [--model-name M] [--credential C]\n" +
-		"deploy ... [--job J] [--preview] [--json]\n" +
+		"       [--source S] [--split 10] [--model-name M] [--credential C]\n" +
+		"       [--job J] [--preview] [--json]\n" +
 		"deploy status --dataset N [--json] | deploy rollback --dataset N [--json]",
 	Summary: "route gateway traffic to the tuned model (replace, new endpoint, A/B); status; rollback", Run: deployCmd,
 	Help: `Targets: litellm changes the proxy's model table through its model management

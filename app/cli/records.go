@@ -231,7 +231,7 @@ func healthCmd(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := health.ReportFor(e.Ctx, e.Store, d.ID)
+	rep, err := health.FullReport(e.Ctx, e.Store, d.ID)
 	if err != nil {
 		return err
 	}

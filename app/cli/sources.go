@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -133,38 +133,22 @@ func nameFlag(name string, args []string) (string, error) {
 	return *n, nil
 }
 
-// TestResult is what a connection test reports.
-type TestResult struct {
-	Source string `json:"source"`
-	OK     bool   `json:"ok"`
-	Traces int    `json:"traces"` // traces the source reports (-1 unknown)
-}
-
-// testSource asks a source for one page and reports its trace count.
-func testSource(ctx context.Context, src gateway.Source) (TestResult, error) {
-	p, err := src.List(ctx, gateway.Filter{}, "", 1)
-	if err != nil {
-		return TestResult{Source: gateway.SourceLabel(src)}, err
-	}
-	return TestResult{Source: gateway.SourceLabel(src), OK: true, Traces: p.Total}, nil
-}
-
 func sourcesTest(e *Env, args []string) error {
 	name, err := nameFlag("sources test", args)
 	if err != nil {
 		return err
 	}
-	src, _, err := gateway.Load(e.Ctx, e.Store, sourceSecrets(), name)
+	p, err := gateway.TestSaved(e.Ctx, e.Store, sourceSecrets(), name)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(e.Ctx, 30*time.Second)
-	defer cancel()
-	r, err := testSource(ctx, src)
-	if err != nil {
+	if err := e.Print(p, func(w io.Writer) { fmt.Fprintln(w, p.Message) }); err != nil {
 		return err
 	}
-	return e.Print(r, func(w io.Writer) { fmt.Fprintf(w, "%s answers: %d traces available\n", r.Source, r.Traces) })
+	if !p.OK {
+		return errors.New(p.Message)
+	}
+	return nil
 }
 
 func sourcesRemove(e *Env, args []string) error {

@@ -84,8 +84,9 @@ func TestCoverageEqualsRecount(t *testing.T) {
 	if _, err := svc.Categorize(ctx, ds, topics.CategorizeOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	// Leave some records uncategorized and one topic with a set target.
-	ts, _ := st.Topics(ctx, ds)
+	// Leave some records uncategorized and one leaf topic with a set target.
+	all, _ := st.Topics(ctx, ds)
+	ts := record.Leaves(all)
 	if err := svc.SetTarget(ctx, ds, ts[0].ID, 30); err != nil {
 		t.Fatal(err)
 	}

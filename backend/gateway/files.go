@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -147,29 +146,4 @@ func (s *fileSource) Fetch(ctx context.Context, id string) (Trace, error) {
 		}
 	}
 	return Trace{}, fmt.Errorf("source %s:%s: no trace %q", s.kind, s.name, id)
-}
-
-// splitLines yields the non-blank lines of data with their 1-based numbers,
-// tolerating a BOM and CRLF ends.
-func splitLines(data []byte, fn func(n int, line []byte) error) error {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	n := 0
-	for len(data) > 0 {
-		n++
-		i := bytes.IndexByte(data, '\n')
-		var line []byte
-		if i < 0 {
-			line, data = data, nil
-		} else {
-			line, data = data[:i], data[i+1:]
-		}
-		line = bytes.TrimRight(line, "\r")
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if err := fn(n, line); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"tracetune/backend/gateway"
 	"tracetune/backend/health"
 	"tracetune/backend/record"
+	"tracetune/backend/testutil"
 )
 
 func sv(s string) map[string]any { return map[string]any{"stringValue": s} }
@@ -262,4 +263,78 @@ func TestJSONLSource(t *testing.T) {
 	if got, _ := listAll(t, one, gateway.Filter{Text: "invoices"}, 10); len(got) != 1 || got[0].ID != "j-1" {
 		t.Fatalf("text filter on a file: %v", got)
 	}
+}
+
+// sharedData is a real third-party file of ../shared/data (SOURCES.md).
+func sharedData(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join(testutil.RepoRoot(t), "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s must sit beside the repository (as CI's shared/ does): %v", p, err)
+	}
+	return p
+}
+
+// TestFileSourcesReadRealFiles: the otel source reads JSON arrays of
+// flattened GenAI spans, and the jsonl source reads a folder of files in
+// any format a file import takes (issue 16).
+func TestFileSourcesReadRealFiles(t *testing.T) {
+	ctx := context.Background()
+	t.Run("otel: a JSON array of spans, tool spans left out", func(t *testing.T) {
+		for file, want := range map[string]int{
+			// 3 spans each: 2 chat calls and an execute_tool span
+			"gateway/vllora_otel_genai_spans_mock.json":      2,
+			"gateway/vllora_sample_otel_trace_template.json": 2,
+		} {
+			src, err := gateway.Open(gateway.Config{Name: "spans", Kind: gateway.KindOTel, URL: sharedData(t, file)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := src.List(ctx, gateway.Filter{}, "", 100)
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			if len(p.Traces) != want {
+				t.Fatalf("%s: %d traces, want %d", file, len(p.Traces), want)
+			}
+			for _, tr := range p.Traces {
+				if tr.FirstUser == "" || tr.Time.IsZero() {
+					t.Fatalf("%s: trace %+v", file, tr)
+				}
+			}
+		}
+	})
+	t.Run("jsonl: a folder of a vllora export and a sharegpt file", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, f := range []string{"gateway/vllora_dataset_export_sample.json", "sharegpt/llamafactory_glaive_toolcall_en_demo.json"} {
+			data, err := os.ReadFile(sharedData(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src, err := gateway.Open(gateway.Config{Name: "folder", Kind: gateway.KindJSONL, URL: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := src.List(ctx, gateway.Filter{}, "", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 200 export records and 300 conversations
+		if p.Total != 500 {
+			t.Fatalf("%d traces, want 500", p.Total)
+		}
+		valid := 0
+		for _, tr := range p.Traces {
+			if tr.Record.Shape == record.ShapeGateway && tr.FirstUser != "" {
+				valid++
+			}
+		}
+		if valid != 500 {
+			t.Fatalf("%d traces with a user turn, want 500", valid)
+		}
+	})
 }

@@ -1,16 +1,21 @@
 package gateway
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"tracetune/backend/ingest"
 	"tracetune/backend/record"
 )
 
-// The jsonl source reads a file, or every *.jsonl file of a folder, of
-// gateway-shape lines: {"input":{"messages","tools"},"output","metadata"}.
+// The jsonl source reads a file, or every such file of a folder (see
+// fileExts), the way a file import does: gateway-shape lines
+// {"input":{"messages","tools"},"output","metadata"}, chat lines, and every
+// format and item kind ingest adapts.
 // A line's id comes from metadata (trace_id, span_id, request_id, id) or,
 // failing that, from a hash of the line; its time from metadata
 // (created_at, timestamp, start_time: RFC 3339 or Unix seconds/ms) or,
@@ -19,17 +24,26 @@ import (
 func newJSONL(c Config) (Source, error) {
 	name := c.Name
 	label := string(KindJSONL) + ":" + name
-	return &fileSource{name: name, kind: KindJSONL, path: c.URL, exts: []string{".jsonl", ".ndjson"},
+	return &fileSource{name: name, kind: KindJSONL, path: c.URL, exts: fileExts,
 		parse: func(path string, data []byte, mtime time.Time) ([]Trace, error) {
-			var out []Trace
+			// the detection and adapters of a file import: any file it
+			// reads (JSON arrays and documents, CSV, gzip, UTF-16; vLLora,
+			// Langfuse, OTel, LiteLLM, ShareGPT… items) becomes traces
+			items, _, _, err := ingest.ReadItems(context.Background(), bytes.NewReader(data), ingest.Options{})
+			if err != nil {
+				return nil, err
+			}
+			out := make([]Trace, 0, len(items))
 			base := filepath.Base(path)
-			err := splitLines(data, func(n int, line []byte) error {
-				out = append(out, jsonlTrace(label, base, n, line, mtime))
-				return nil
-			})
-			return out, err
+			for _, it := range items {
+				out = append(out, jsonlTrace(label, base, it.Pos, it.Line, mtime))
+			}
+			return out, nil
 		}}, nil
 }
+
+// fileExts are the files a jsonl source takes from a folder.
+var fileExts = []string{".jsonl", ".ndjson", ".json", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".csv", ".tsv"}
 
 func jsonlTrace(label, file string, n int, line []byte, mtime time.Time) Trace {
 	var obj struct {

@@ -30,6 +30,7 @@ func TestScriptComponents(t *testing.T) {
 		{"an int field stays an int", "def grade(sample, item):\n    return 1 if type(item['n']) == 'int' and item['n'] // 2 == 1 else 0", 1, ""},
 		{"json, math and re helpers", "import re, math\ndef grade(sample, item):\n    m = re.search(r'(\\d+)', sample['output_text'])\n    d = json.loads('{\"a\": [1, 2.5]}')\n    return min(1.0, math.sqrt(int(m.group(1))) / 2 * d['a'][0])", 1, ""},
 		{"sum, round and isinstance", "def grade(sample, item):\n    return round(sum([0.25, 0.25]), 2) if isinstance(item['n'], int) else 0", 0.5, ""},
+		{"len counts characters as Python does", "def grade(sample, item):\n    return 1.0 if len('—é') == 2 and len([1, 2, 3]) == 3 and len({'a': 1}) == 1 else 0.0", 1, ""},
 		{"while and recursion", "def f(n):\n    return 1 if n == 0 else f(n - 1)\ndef grade(sample, item):\n    i = 0\n    while i < 10:\n        i += 1\n    return f(20) * 0.5", 0.5, ""},
 		{"no grade", "def other(sample, item):\n    return 1", 0, "defines no function grade"},
 		{"does not compile", "def grade(sample, item)\n    return 1", 0, "does not compile"},

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	starjson "go.starlark.net/lib/json"
 	starmath "go.starlark.net/lib/math"
@@ -325,6 +326,24 @@ var predeclared = starlark.StringDict{
 	"sum":        starlark.NewBuiltin("sum", builtinSum),
 	"round":      starlark.NewBuiltin("round", builtinRound),
 	"isinstance": starlark.NewBuiltin("isinstance", builtinIsinstance),
+	"len":        starlark.NewBuiltin("len", builtinLen),
+}
+
+// builtinLen is Python's len: a string's length in characters. Starlark
+// counts a string's bytes, so "—" would be 3 here and 1 on every trainer.
+func builtinLen(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var x starlark.Value
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &x); err != nil {
+		return nil, err
+	}
+	if s, ok := x.(starlark.String); ok {
+		return starlark.MakeInt(utf8.RuneCountInString(string(s))), nil
+	}
+	n := starlark.Len(x)
+	if n < 0 {
+		return nil, fmt.Errorf("len: value of type %s has no len", x.Type())
+	}
+	return starlark.MakeInt(n), nil
 }
 
 var jsonModule = &starlarkstruct.Module{Name: "json", Members: starlark.StringDict{

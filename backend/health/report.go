@@ -32,7 +32,16 @@ type Report struct {
 	// in their grader fields: valid, distinct training items (a note, not
 	// an issue).
 	SamePrompt []store.PromptGroup `json:"same_prompt"`
+	// SamePromptSkipped: the dataset is too large for the note in this
+	// report (it reads every prompt key); FullReport gives it.
+	SamePromptSkipped bool `json:"same_prompt_skipped"`
 }
+
+// samePromptScanMax is the largest dataset (records that passed checks
+// 1–12) whose ReportFor lists same-prompt groups: the note reads every
+// prompt key, a few milliseconds per ten thousand records, and the window
+// asks for the report after every change.
+const samePromptScanMax = 50000
 
 // samePromptGroups is how many same-prompt groups a report lists.
 const samePromptGroups = 20
@@ -44,8 +53,19 @@ const (
 
 // ReportFor computes a dataset's health report. Counts come from the
 // trigger-maintained summary and samples from the (dataset, code, id)
-// index, so it costs the same at a thousand records or a million.
+// index, so it costs the same at a thousand records or a million; the
+// same-prompt note is left out above samePromptScanMax records.
 func ReportFor(ctx context.Context, st *store.Store, datasetID int64) (Report, error) {
+	return report(ctx, st, datasetID, false)
+}
+
+// FullReport is ReportFor with the same-prompt note at any size (the
+// headless health command).
+func FullReport(ctx context.Context, st *store.Store, datasetID int64) (Report, error) {
+	return report(ctx, st, datasetID, true)
+}
+
+func report(ctx context.Context, st *store.Store, datasetID int64, full bool) (Report, error) {
 	counts, err := st.CodeCounts(ctx, datasetID)
 	if err != nil {
 		return Report{}, err
@@ -86,8 +106,12 @@ func ReportFor(ctx context.Context, st *store.Store, datasetID int64) (Report, e
 			rep.Codes = append(rep.Codes, CodeCount{Code: code, Count: n, Lines: lines, Examples: ids[:min(len(ids), sampleExamples)], Title: code})
 		}
 	}
-	if rep.SamePrompt, err = st.SamePromptGroups(ctx, datasetID, PromptPrefix, samePromptGroups); err != nil {
-		return rep, err
+	if passing := rep.Valid + rep.ByCode[string(record.Duplicate)]; full || passing <= samePromptScanMax {
+		if rep.SamePrompt, err = st.SamePromptGroups(ctx, datasetID, PromptPrefix, samePromptGroups); err != nil {
+			return rep, err
+		}
+	} else {
+		rep.SamePromptSkipped = true
 	}
 	if rep.SamePrompt == nil {
 		rep.SamePrompt = []store.PromptGroup{}

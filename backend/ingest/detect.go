@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -202,4 +204,23 @@ func ParseFormat(s string) (Format, error) {
 		}
 	}
 	return "", fmt.Errorf("format %q: want one of jsonl, json-array, json, csv, tsv", s)
+}
+
+// Sniff reads the first bytes of a file and says what Import would detect
+// (ErrNotText for a file that is not text), reading no further.
+func Sniff(path string, opt Options) (Detected, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Detected{}, err
+	}
+	defer f.Close()
+	br, det, err := openText(f)
+	if err != nil {
+		return det, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	peek, _ := br.Peek(peekSize)
+	if det.Format = opt.Format; det.Format == "" {
+		det.Format = detectFormat(peek)
+	}
+	return det, nil
 }

@@ -39,10 +39,10 @@ const (
 
 // Options configure an import.
 type Options struct {
-	Mode   Mode
-	Source string       // e.g. "file:traces.jsonl"; stored on every record
-	Format Format       // "" detects it from the first bytes
-	Adapt  AdaptOptions // evals template, CSV column mapping
+	Mode   Mode         `json:"mode"`
+	Source string       `json:"source"` // e.g. "file:traces.jsonl"; stored on every record
+	Format Format       `json:"format"` // "" detects it from the first bytes
+	Adapt  AdaptOptions `json:"adapt"`  // evals template, CSV column mapping
 }
 
 // Result summarizes an import.

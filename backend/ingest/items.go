@@ -246,3 +246,66 @@ func assignTopics(ctx context.Context, st *store.Store, datasetID int64, as []to
 	}
 	return st.SetAssignments(ctx, datasetID, batch)
 }
+
+// Item is one record's worth of a file, before parsing: its line in the
+// gateway or chat shape, its raw value, its line number and its topic.
+type Item struct {
+	Line  []byte
+	Raw   []byte
+	Pos   int
+	Topic string
+}
+
+// ReadItems reads a whole file the way Import does (same detection and
+// adapters) into items, for the gateway step's file sources: a file of
+// any format Import reads becomes traces. skipped counts items that hold
+// no LLM call.
+func ReadItems(ctx context.Context, r io.Reader, opt Options) (items []Item, det Detected, skipped int, err error) {
+	br, det, err := openText(r)
+	if err != nil {
+		return nil, det, 0, err
+	}
+	peek, _ := br.Peek(peekSize)
+	if det.Format = opt.Format; det.Format == "" {
+		det.Format = detectFormat(peek)
+	}
+	read, err := itemReader(det.Format, br, peek, &det, opt.Adapt)
+	if err != nil {
+		return nil, det, 0, err
+	}
+	chunks := make(chan *chunk, 2)
+	var rerr error
+	go func() {
+		defer close(chunks)
+		_, rerr = read(ctx, chunks)
+	}()
+	for c := range chunks {
+		for i, l := range c.lines {
+			num := c.nums[i]
+			if c.adapt {
+				if outs, ok := adaptItem(l, &opt.Adapt); ok {
+					if len(outs) == 0 {
+						skipped++
+					}
+					for _, a := range outs {
+						pos := num
+						if a.Pos > 0 {
+							pos = a.Pos
+						}
+						// the chunk's buffer is reused once recycled
+						items = append(items, Item{Line: bytes.Clone(a.Line), Raw: bytes.Clone(a.Raw), Pos: pos, Topic: a.Topic})
+					}
+					continue
+				}
+			}
+			it := Item{Line: bytes.Clone(l), Pos: num}
+			it.Raw = it.Line
+			if c.raws != nil {
+				it.Raw, it.Topic = c.raws[i], c.topics[i]
+			}
+			items = append(items, it)
+		}
+		recycle(c)
+	}
+	return items, det, skipped, rerr
+}

@@ -335,7 +335,11 @@ func (m *Manager) Client(ctx context.Context, name string) (*Client, error) {
 		K string
 	}{cfg, cfg.APIKey})
 	fp := fmt.Sprintf("%x", sha256.Sum256(fpb))
-	k := m.Store.Path() + "\x00" + strings.ToLower(cfg.Name)
+	// Keyed by the store itself, not its path: a client records usage into
+	// its store, and a command (or test) that reopens the same file must not
+	// get a client bound to the closed one. The cached client keeps its store
+	// alive, so the address cannot be reused while it is cached.
+	k := fmt.Sprintf("%p", m.Store) + "\x00" + strings.ToLower(cfg.Name)
 	clients.Lock()
 	defer clients.Unlock()
 	if c, ok := clients.m[k]; ok && c.fp == fp {

@@ -134,7 +134,19 @@ func TrainWork(st *store.Store, datasetID int64, opts train.Options) jobs.Job {
 	svc := &train.Service{Store: st}
 	return jobs.Job{DatasetID: datasetID, Kind: KindTrain, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
 		var res TrainStarted
-		_, err := RunStep(ctx, st, datasetID, StepTrain, func(ctx context.Context) (string, error) {
+		// A start the gates refuse changes nothing: the node keeps showing
+		// the last job (its rule already says what training needs).
+		if err := opts.Validate(); err != nil {
+			return res, err
+		}
+		gate, err := CheckTrain(ctx, st, datasetID, opts.OverrideNoGo)
+		if err != nil {
+			return res, err
+		}
+		if !gate.Ready {
+			return TrainStarted{Warnings: gate.Warnings}, fmt.Errorf("training cannot start: %s", strings.Join(gate.Reasons, "; "))
+		}
+		_, err = RunStep(ctx, st, datasetID, StepTrain, func(ctx context.Context) (string, error) {
 			report(0, 1, "checking the grader and the dry run")
 			j, warnings, err := StartTrain(ctx, svc, datasetID, opts)
 			res = TrainStarted{Job: j, Warnings: warnings}

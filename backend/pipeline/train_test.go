@@ -88,6 +88,12 @@ func TestTrainStartsOnlyWhenTheGraderAndTheDryRunAllowIt(t *testing.T) {
 		if fake.JobsCreated() != 0 {
 			t.Fatal("a job was created")
 		}
+		if s := trainStep(t, st, d.ID); s.Status != Waiting || !strings.Contains(s.Needs, "NO-GO") {
+			t.Fatalf("%+v", s)
+		}
+		if states, _ := st.StepStates(ctx, d.ID); states[StepTrain].State == "failed" {
+			t.Fatal("a refused start marked the node failed")
+		}
 	})
 	var started TrainStarted
 	t.Run("with the override the job starts and keeps the override", func(t *testing.T) {

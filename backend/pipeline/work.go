@@ -35,16 +35,26 @@ const (
 // imports the file and runs the automatic steps. The dataset exists (empty)
 // before the job starts, so the canvas can open at once.
 func CreateFromFile(ctx context.Context, st *store.Store, name, objective, path string) (record.Dataset, jobs.Job, error) {
+	return CreateFromFileWith(ctx, st, name, objective, path, ingest.Options{})
+}
+
+// CreateFromFileWith is CreateFromFile with the import preview's choices
+// (a forced format, a CSV mapping, an evals template); the mode is append.
+func CreateFromFileWith(ctx context.Context, st *store.Store, name, objective, path string, opt ingest.Options) (record.Dataset, jobs.Job, error) {
 	if fi, err := os.Stat(path); err != nil {
 		return record.Dataset{}, jobs.Job{}, fmt.Errorf("open %s: %w", path, err)
 	} else if fi.IsDir() {
-		return record.Dataset{}, jobs.Job{}, fmt.Errorf("%s is a folder, not a JSONL file", path)
+		return record.Dataset{}, jobs.Job{}, fmt.Errorf("%s is a folder, not a file", path)
+	}
+	// a file that is not text is refused before the dataset exists
+	if _, err := ingest.Sniff(path, opt); err != nil {
+		return record.Dataset{}, jobs.Job{}, err
 	}
 	d, err := st.CreateDataset(ctx, name, objective)
 	if err != nil {
 		return d, jobs.Job{}, err
 	}
-	return d, jobs.Job{DatasetID: d.ID, Kind: KindCreateAndStart, Work: Chain(st, d.ID, importRun(st, d.ID, path, ingest.Options{Mode: ingest.Append}))}, nil
+	return d, jobs.Job{DatasetID: d.ID, Kind: KindCreateAndStart, Work: Chain(st, d.ID, importRun(st, d.ID, path, ingest.Options{Mode: ingest.Append, Format: opt.Format, Adapt: opt.Adapt}))}, nil
 }
 
 // SourceSelection is what Create & Start pulls from a gateway: every trace

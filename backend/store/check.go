@@ -38,7 +38,7 @@ func (s *Store) Check(ctx context.Context) error {
 			SELECT (SELECT COUNT(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM kept))
 			     + (SELECT COUNT(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM recount))`},
 		{"topic_counts disagrees with the records for %d (dataset, topic) pairs",
-			`WITH recount AS (SELECT dataset_id, topic_id, COUNT(*) AS n, SUM(confidence < `+lowConfidenceSQL+`) AS low
+			`WITH recount AS (SELECT dataset_id, topic_id, COUNT(*) AS n, SUM(confidence < ` + lowConfidenceSQL + `) AS low
 				FROM records WHERE code = '' AND topic_id IS NOT NULL GROUP BY dataset_id, topic_id),
 			kept AS (SELECT dataset_id, topic_id, n, low FROM topic_counts WHERE n <> 0 OR low <> 0)
 			SELECT (SELECT COUNT(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM kept))

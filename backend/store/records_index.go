@@ -37,6 +37,15 @@ func (rt *RecordTx) Index(docs []IndexDoc) error {
 	// as much as the index writes themselves. The records of a batch have
 	// consecutive ids (AssignIDs), so a body's id is the first id plus its
 	// position.
+	if !rt.mergeOff {
+		// FTS5 merges segments as it writes; an import writes a few large
+		// segments and leaves their merging to later writes (Commit puts
+		// the setting back in the same transaction)
+		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO records_fts(records_fts, rank) VALUES('automerge', 0)`); err != nil {
+			return fmt.Errorf("index records: %w", err)
+		}
+		rt.mergeOff = true
+	}
 	for i := range docs {
 		if docs[i].ID != docs[0].ID+int64(i) {
 			return fmt.Errorf("index records: ids %d and %d are not consecutive", docs[0].ID, docs[i].ID)
@@ -80,6 +89,10 @@ func (rt *RecordTx) Index(docs []IndexDoc) error {
 	}
 	return nil
 }
+
+// ftsAutomerge is FTS5's default automerge setting, put back after an
+// import's writes.
+const ftsAutomerge = 4
 
 // hashLen is the length of a duplicate key (health.WithFields: 32 hex
 // characters); a record without one has "".

@@ -67,14 +67,17 @@ func newClassifier(ctx context.Context, st *store.Store, datasetID int64, leaves
 	if c.embed != nil {
 		for _, ds := range docs {
 			vecs, err := c.embed(ctx, ds)
-			if err != nil {
-				return nil, fmt.Errorf("embed topic profiles: %w", err)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil { // an unavailable model: TF-IDF decides
+				c.embed, c.dense = nil, nil
+				break
 			}
 			c.dense = append(c.dense, centroid(vecs))
 		}
-		return c, nil
 	}
-	// Offline: TF-IDF over every profile text.
+	// TF-IDF over every profile text: offline, and when embedding fails.
 	df := map[string]int{}
 	n := 0
 	for _, ds := range docs {
@@ -117,7 +120,10 @@ func (c *classifier) classify(ctx context.Context, texts []string) ([]verdict, e
 	if c.embed != nil {
 		var err error
 		if vecs, err = c.embed(ctx, texts); err != nil {
-			return nil, fmt.Errorf("embed accepted candidates: %w", err)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			c.embed = nil
 		}
 	}
 	for i, t := range texts {

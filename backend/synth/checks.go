@@ -189,6 +189,9 @@ type Checker struct {
 	// (exact duplicates beyond the seeds loaded); may be nil.
 	Stored func(ctx context.Context, hash string) (int64, bool, error)
 
+	// Fallback says why embeddings stopped being used, if they did.
+	Fallback string
+
 	seeds, cands []known
 	seedNorm     map[string]int64
 	candNorm     map[string]int64
@@ -254,8 +257,15 @@ func (c *Checker) known(ctx context.Context, ids []int64, texts []string) ([]kno
 	}
 	if c.Embed != nil && len(texts) > 0 {
 		vecs, err := c.Embed(ctx, texts)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
-			return nil, fmt.Errorf("embed texts for the near-duplicate check: %w", err)
+			// The check goes on with word shingles rather than stopping
+			// the run: the note says so.
+			c.Embed = nil
+			c.Fallback = fmt.Sprintf("the embedding model failed (%v): near-duplicates were checked by shared word runs", err)
+			return out, nil
 		}
 		for i := range out {
 			if i < len(vecs) {

@@ -44,9 +44,9 @@ const Action = "generate"
 // (within the provider's concurrency and rate limits) gives prompts that
 // are checked and stored at once, so Stop keeps what was made. With
 // AcceptPassing the passing candidates then become records.
-func Run(ctx context.Context, st *store.Store, datasetID int64, o Options, progress Progress) (Result, error) {
-	res := Result{Candidates: []store.Candidate{}, Notes: []string{}}
-	pv, err := MakePreview(ctx, st, datasetID, o)
+func Run(ctx context.Context, st *store.Store, datasetID int64, o Options, progress Progress) (res Result, err error) {
+	res = Result{Candidates: []store.Candidate{}, Notes: []string{}}
+	pv, err := MakePreview(ctx, st, datasetID, o) // the usage is read on return (named results)
 	if err != nil {
 		return res, err
 	}
@@ -111,6 +111,9 @@ func Run(ctx context.Context, st *store.Store, datasetID int64, o Options, progr
 				reqs = append(reqs, more...)
 			}
 		}
+	}
+	if chk.Fallback != "" {
+		res.Notes = append(res.Notes, chk.Fallback)
 	}
 	for _, t := range p.leaves {
 		if short := p.want[t.ID] - r.passing[t.ID]; short > 0 {
@@ -259,7 +262,9 @@ func newRunChecker(ctx context.Context, st *store.Store, p *planner) (*Checker, 
 	case err != nil:
 		return nil, fmt.Errorf("embedding model: %w", err)
 	default:
-		c.Embed = func(ctx context.Context, texts []string) ([][]float32, error) { return ec.Embed(ctx, emodel, texts) }
+		// Always under the run's embedding meter (ctx here is the run's,
+		// which Stop cancels), whichever call checks the candidate.
+		c.Embed = func(_ context.Context, texts []string) ([][]float32, error) { return ec.Embed(ctx, emodel, texts) }
 	}
 	c.Stored = func(ctx context.Context, hash string) (int64, bool, error) {
 		if hash == "" {

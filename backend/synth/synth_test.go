@@ -82,6 +82,9 @@ func TestFillGapsLiftsATopicAtTwoPercentToItsTarget(t *testing.T) {
 			})
 			t.Run("the preview's tokens are within 20 % of the recorded usage", func(t *testing.T) {
 				u := generationUsage(t, f)
+				if res.Usage.Calls != u.Calls || res.Usage.PromptTokens != u.PromptTokens {
+					t.Fatalf("the run reports %+v, the store recorded %+v", res.Usage, u)
+				}
 				est := float64(pv.PromptTokens + pv.CompletionTokens)
 				got := float64(u.PromptTokens + u.CompletionTokens)
 				// Rounds that replaced rejected candidates are extra calls

@@ -43,6 +43,7 @@ type FineTune struct {
 	evalEvery  int
 	failAt     int
 	refusal    *Failure
+	outage     bool
 	rftModels  []string
 	files      map[string]*ftFile
 	fileOrder  []string
@@ -178,6 +179,10 @@ func (f *FineTune) Refuse(fl *Failure) {
 	f.refusal = fl
 }
 
+// SetOutage makes every fine-tuning request a 503 (with Retry-After-Ms: 5,
+// so clients retry at once) until it is switched off.
+func (f *FineTune) SetOutage(on bool) { f.mu.Lock(); f.outage = on; f.mu.Unlock() }
+
 // Requests returns every request received, in order.
 func (f *FineTune) Requests() []Request {
 	f.mu.Lock()
@@ -245,7 +250,7 @@ func (f *FineTune) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, At: time.Now()})
-	key, chat := f.key, f.Chat
+	key, chat, outage := f.key, f.Chat, f.outage
 	f.mu.Unlock()
 
 	isFT := strings.HasPrefix(path, "/v1/files") || strings.HasPrefix(path, "/v1/fine_tuning/")
@@ -266,6 +271,11 @@ func (f *FineTune) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusUnauthorized, "Incorrect API key provided: "+mask(got)+".", "invalid_request_error", "invalid_api_key")
 			return
 		}
+	}
+	if outage {
+		w.Header().Set("Retry-After-Ms", "5")
+		writeError(w, http.StatusServiceUnavailable, "The server is overloaded or not ready yet.", "server_error", "")
+		return
 	}
 	if azure {
 		w.Header().Set("apim-request-id", fmt.Sprintf("fake-%d", time.Now().UnixNano()))

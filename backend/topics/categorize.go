@@ -286,35 +286,29 @@ func (s *Service) similarity(ctx context.Context, ai AI, c *corpus, targets []in
 		}
 	}
 	if docs == nil {
-		toks := make([][]string, len(c.texts))
-		for i, t := range c.texts {
-			toks[i] = tokens(t)
-		}
-		tf := fitTFIDF(toks)
-		d := &sparseSpace{d: len(tf.terms), docs: make([]sparseVec, len(targets))}
-		for k, i := range targets {
-			d.docs[k] = tf.vector(toks[i])
-		}
-		seeds := &sparseSpace{d: len(tf.terms)}
+		// The vectors offline discovery clustered, so that categories
+		// follow the topics as they were found.
+		f := offlineFeatures(c.texts)
+		f.reduce(1)
+		all := f.space()
+		docs = subset(all, targets)
 		isTarget := make([]bool, len(c.texts))
 		for _, i := range targets {
 			isTarget[i] = true
 		}
+		var seedIdx []int
 		for i, tp := range c.topic {
 			if j, ok := leafIdx[tp]; ok && !isTarget[i] {
-				seeds.docs = append(seeds.docs, tf.vector(toks[i]))
+				seedIdx = append(seedIdx, i)
 				seedTopic = append(seedTopic, j)
 			}
 		}
+		seedDocs = subset(all, seedIdx)
 		topicVecs = make([][]float32, len(leaves))
 		for j, t := range leaves {
-			v := tf.vector(tokens(topicText(t)))
-			topicVecs[j] = make([]float32, d.d)
-			for k, ix := range v.idx {
-				topicVecs[j][ix] = v.val[k]
-			}
+			topicVecs[j] = f.vector(topicText(t))
+			normalize(topicVecs[j])
 		}
-		docs, seedDocs = d, seeds
 	}
 	n, dim := docs.len(), docs.dim()
 	protos := make([][]float32, len(leaves))

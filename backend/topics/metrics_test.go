@@ -40,7 +40,7 @@ func TestDiscoverGroupsPhrasingsIntoTopics(t *testing.T) {
 	fams := []fam{
 		{[]string{"refund the duplicate charge on order %s please", "why does invoice %s show a late fee"}, []string{"48213", "99120", "10442", "77310"}},
 		{[]string{"find a cheap flight to %s next friday", "change my return departure from %s to a morning"}, []string{"boston", "lisbon", "tokyo", "denver"}},
-		{[]string{"sql query for top customers in %s table", "duplicate rows in %s keeping the oldest email"}, []string{"orders", "payments", "invoices_tbl", "users"}},
+		{[]string{"sql query for top customers in %s table", "duplicate rows in %s keeping the oldest email"}, []string{"shipments", "payments", "invoices_tbl", "users"}},
 	}
 	noise := []string{"urgent ticket", "thanks in advance", "reference number", "sent from mobile app"}
 	var texts, truth []string
@@ -52,7 +52,9 @@ func TestDiscoverGroupsPhrasingsIntoTopics(t *testing.T) {
 	}
 	f := offlineFeatures(texts)
 	sp := f.sparse
-	d, err := discover(context.Background(), sp, discoverOptions{seed: 1}, nil)
+	// 96 distinct texts: up to 40 fine clusters (the range of phrasings,
+	// not of single texts) exercise the grouping of phrasings into topics.
+	d, err := discover(context.Background(), sp, discoverOptions{seed: 1, maxK: 40}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -367,7 +367,8 @@ type features struct {
 }
 
 // Tuning of the offline vectors, chosen on BANKING77 (k = 77 k-means NMI):
-// TF-IDF 0.656, LSA 100 dims 0.645, plus 10-neighbour smoothing 0.667.
+// TF-IDF 0.656, LSA 100 dims 0.645, plus 10-neighbour smoothing 0.671
+// (word bigrams, 200 dims and spectral clustering measured no better).
 const (
 	lsaDims    = 100
 	lsaSample  = 20000 // documents the SVD is fitted on (all are projected)
@@ -425,7 +426,9 @@ func (f *features) reduce(seed int64) {
 	f.lsa = fitLSA(fit, lsaDims, seed)
 	f.dense = f.lsa.embed(f.sparse)
 	if n <= smoothMax {
-		f.dense = smooth(f.dense, smoothNbrs)
+		// Twice: neighbours of neighbours count too (k = 77 NMI 0.671 →
+		// 0.673–0.683 over two seeds).
+		f.dense = smooth(smooth(f.dense, smoothNbrs), smoothNbrs)
 	}
 }
 

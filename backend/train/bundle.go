@@ -28,7 +28,6 @@ var bundleRequirements = []string{
 	"peft==0.21.2",
 	"accelerate==1.15.0",
 	"pyyaml==6.0.3",
-	"openai==3.51.0", // the reward's judge component, when the grader has one
 }
 
 // Manifest describes a bundle (manifest.json).
@@ -59,52 +58,67 @@ func bundleDir(st *store.Store, row store.TrainJob, o Options) string {
 	return filepath.Join(filepath.Dir(st.Path()), "bundles", fmt.Sprintf("dataset-%d-job-%d", row.DatasetID, row.ID))
 }
 
-// exportBundle writes the TRL bundle of a job and marks it exported.
-func (s *Service) exportBundle(ctx context.Context, row store.TrainJob, o Options, in Inputs, sp splitResult) (Job, error) {
-	dir := bundleDir(s.Store, row, o)
-	if err := writeBundle(ctx, s.Store, dir, row, o, in, sp); err != nil {
-		return s.fail(ctx, row, fmt.Errorf("write the TRL bundle to %s: %w", dir, err))
+// trlTrainer "runs" a job by writing the TRL GRPO bundle: the platform is
+// the user's GPU machine, so there is nothing to poll, cancel or pause.
+type trlTrainer struct{ info Info }
+
+func (t trlTrainer) Info() Info { return t.info }
+
+// Line is a record's row in data/train.jsonl and data/eval.jsonl.
+func (t trlTrainer) Line(rec record.Record) ([]byte, error) { return trlRow(rec) }
+
+// Submit writes the bundle folder (which must be new or empty) and its
+// .zip; the job is exported at once.
+func (t trlTrainer) Submit(ctx context.Context, s Submission) (Remote, error) {
+	if err := ctx.Err(); err != nil {
+		return Remote{}, err
 	}
-	out := dir
-	if !o.NoZip {
+	dir := s.Bundle.Dir
+	if err := writeBundle(dir, s); err != nil {
+		return Remote{}, fmt.Errorf("write the TRL bundle to %s: %w", dir, err)
+	}
+	if s.Bundle.Zip {
 		if err := zipDir(dir, dir+".zip"); err != nil {
-			return s.fail(ctx, row, fmt.Errorf("zip the TRL bundle: %w", err))
+			return Remote{}, fmt.Errorf("zip the TRL bundle: %w", err)
 		}
 	}
-	row.OutDir = out
-	row.Status, row.StartedAt, row.FinishedAt = StatusExported, time.Now(), time.Now()
-	if err := s.Store.UpdateTrainJob(context.WithoutCancel(ctx), row); err != nil {
-		return fromRow(row), err
-	}
-	return fromRow(row), nil
+	return Remote{Status: StatusExported, Location: dir, FinishedAt: time.Now()}, nil
 }
 
-func writeBundle(ctx context.Context, st *store.Store, dir string, row store.TrainJob, o Options, in Inputs, sp splitResult) error {
+func (t trlTrainer) unsupported(what string) error {
+	return &kindError{msg: "a TRL bundle runs on your own machine: there is no job to " + what + " here", kind: ErrUnsupported}
+}
+
+func (t trlTrainer) Poll(context.Context, string) (Remote, error) {
+	return Remote{}, t.unsupported("poll")
+}
+func (t trlTrainer) Events(context.Context, string, string) ([]RemoteEvent, error) {
+	return nil, t.unsupported("read the logs of")
+}
+func (t trlTrainer) Checkpoints(context.Context, string) ([]RemoteCheckpoint, error) {
+	return nil, t.unsupported("read the checkpoints of")
+}
+func (t trlTrainer) Cancel(context.Context, string) (Remote, error) {
+	return Remote{}, t.unsupported("cancel")
+}
+func (t trlTrainer) Pause(context.Context, string) (Remote, error) {
+	return Remote{}, t.unsupported("pause")
+}
+func (t trlTrainer) Resume(context.Context, string) (Remote, error) {
+	return Remote{}, t.unsupported("resume")
+}
+func (t trlTrainer) Find(context.Context, string, string) (Remote, bool, error) {
+	return Remote{}, false, nil
+}
+
+func writeBundle(dir string, s Submission) error {
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return fmt.Errorf("the folder is not empty: pick a new or empty folder")
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return err
 	}
-	files := map[string][]byte{}
-	var train, eval strings.Builder
-	err := eachRecord(ctx, st, row.DatasetID, sp.Rows, func(rec record.Record, part string) error {
-		line, err := trlRow(rec)
-		if err != nil {
-			return err
-		}
-		b := &train
-		if part == PartValidation {
-			b = &eval
-		}
-		b.Write(line)
-		b.WriteByte('\n')
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	h := o.Hyper
+	h := s.Hyper
 	d := DefaultHyperparameters("trl")
 	if h.Epochs == 0 {
 		h.Epochs = d.Epochs
@@ -124,21 +138,22 @@ func writeBundle(ctx context.Context, st *store.Store, dir string, row store.Tra
 	if h.LoRARank == 0 {
 		h.LoRARank = d.LoRARank
 	}
-	files["data/train.jsonl"] = []byte(train.String())
-	files["data/eval.jsonl"] = []byte(eval.String())
-	files["reward.py"] = []byte(in.RewardPy)
-	files["train.py"] = []byte(trainPy)
-	files["check_reward.py"] = []byte(checkRewardPy)
-	files["requirements.txt"] = []byte(strings.Join(bundleRequirements, "\n") + "\n")
-	files["config.yaml"] = []byte(configYAML(row.BaseModel, h))
-	if len(in.GraderJSON) > 0 {
-		files["grader.json"] = in.GraderJSON
+	m := s.Bundle.Manifest
+	m.App, m.CreatedAt, m.BaseModel, m.Hyper, m.RewardFunction = "tracetune", time.Now().UTC(), s.Model, h, "reward.reward_fn"
+	m.Files = map[string]string{}
+	files := map[string][]byte{
+		"data/train.jsonl": s.Train,
+		"data/eval.jsonl":  s.Valid,
+		"reward.py":        []byte(s.Bundle.RewardPy),
+		"train.py":         []byte(trainPy),
+		"check_reward.py":  []byte(checkRewardPy),
+		"requirements.txt": []byte(strings.Join(bundleRequirements, "\n") + "\n"),
+		"config.yaml":      []byte(configYAML(s.Model, h)),
+		"README.md":        []byte(readme(m)),
 	}
-	files["README.md"] = []byte(readme(row, sp))
-	m := Manifest{App: "tracetune", CreatedAt: time.Now().UTC(), Job: row.ID, Dataset: row.DatasetID, GraderVersion: row.GraderVersion,
-		DryRunID: row.DryRunID, DryRunVerdict: row.DryRunVerdict, OverrideNoGo: row.OverrideNoGo, BaseModel: row.BaseModel,
-		SplitSeed: row.SplitSeed, Stratified: !o.NoStratify, TrainRows: sp.Train, EvalRows: sp.Valid, Hyper: h,
-		Files: map[string]string{}, RewardFunction: "reward.reward_fn"}
+	if len(s.Bundle.GraderJSON) > 0 {
+		files["grader.json"] = s.Bundle.GraderJSON
+	}
 	for name, b := range files {
 		sum := sha256.Sum256(b)
 		m.Files[name] = hex.EncodeToString(sum[:])
@@ -229,12 +244,13 @@ grpo:
   save_strategy: epoch
   bf16: true
   report_to: none
-# The reward's judge component (if any) reads JUDGE_BASE_URL, JUDGE_API_KEY
-# and JUDGE_MODEL from the environment; keys never go in this file.
+# The reward's judge component (if any) reads TRACETUNE_JUDGE_BASE_URL,
+# TRACETUNE_JUDGE_API_KEY and TRACETUNE_JUDGE_MODEL from the environment;
+# keys never go in this file.
 `, q, h.LoRARank, 2*h.LoRARank, h.Epochs, h.BatchSize, h.NumGenerations, h.MaxCompletionLength, h.LearningRate)
 }
 
-func readme(row store.TrainJob, sp splitResult) string {
+func readme(m Manifest) string {
 	return fmt.Sprintf(`# Tracetune training bundle (TRL GRPO)
 
 Dataset %d, job %d, grader version %s, base model %s.
@@ -253,14 +269,15 @@ CUDA first if the pinned one does not.
   reward_fn(completions, **kwargs) -> list[float]: it scores a completion as
   the app's grader does. Each data row has the prompt, the RFT item (its
   messages, tools and grader fields) as a JSON string in the column
-  tracetune_item,
-  and the record id. A judge component reads JUDGE_BASE_URL, JUDGE_API_KEY
-  and JUDGE_MODEL from the environment.
+  tracetune_item, and the record id. A judge component calls an
+  OpenAI-compatible endpoint named by TRACETUNE_JUDGE_BASE_URL,
+  TRACETUNE_JUDGE_API_KEY and TRACETUNE_JUDGE_MODEL in the environment (see
+  the top of reward.py).
 - check_reward.py scores answers with reward.py without any ML package:
   python3 check_reward.py answers.jsonl (one {"record_id", "text"} per line).
 - config.yaml holds the hyperparameters; manifest.json the dataset, grader
   version, split seed, counts and each file's sha256.
-`, row.DatasetID, row.ID, row.GraderVersion, row.BaseModel, sp.Train, sp.Valid, row.SplitSeed)
+`, m.Dataset, m.Job, m.GraderVersion, m.BaseModel, m.TrainRows, m.EvalRows, m.SplitSeed)
 }
 
 // trainPy trains with GRPOTrainer on the bundle's data and reward.

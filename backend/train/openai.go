@@ -14,68 +14,8 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"tracetune/backend/llm"
+	"tracetune/backend/record"
 )
-
-// Remote is a remote job's state as a platform reports it.
-type Remote struct {
-	ID             string
-	Status         string
-	FineTunedModel string
-	Error          string // the platform's reason when it failed
-	TrainFile      string
-	ValidFile      string
-	TrainedTokens  int64
-	FinishedAt     time.Time
-}
-
-// RemoteEvent is an event as a platform reports it.
-type RemoteEvent struct {
-	ID        string
-	CreatedAt time.Time
-	Level     string
-	Type      string
-	Message   string
-	Data      json.RawMessage
-}
-
-// RemoteCheckpoint is a checkpoint as a platform reports it.
-type RemoteCheckpoint struct {
-	ID        string
-	Step      int
-	Model     string
-	Metrics   json.RawMessage
-	CreatedAt time.Time
-}
-
-// Submission is what a remote trainer uploads and starts.
-type Submission struct {
-	Model          string
-	Suffix         string
-	Seed           int64
-	Train, Valid   []byte // the files, in the trainer's line format
-	Grader         json.RawMessage
-	Hyper          Hyperparameters
-	ResponseFormat json.RawMessage
-	Metadata       map[string]string
-}
-
-// Trainer is a platform that runs training jobs. Submit uploads the files
-// and creates the job; when it fails, nothing is left on the platform (the
-// files it uploaded are deleted). Events returns the events newer than
-// since (all when ""), oldest first.
-type Trainer interface {
-	Info() Info
-	Submit(ctx context.Context, s Submission) (Remote, error)
-	Poll(ctx context.Context, remoteID string) (Remote, error)
-	Events(ctx context.Context, remoteID, since string) ([]RemoteEvent, error)
-	Checkpoints(ctx context.Context, remoteID string) ([]RemoteCheckpoint, error)
-	Cancel(ctx context.Context, remoteID string) (Remote, error)
-	Pause(ctx context.Context, remoteID string) (Remote, error)
-	Resume(ctx context.Context, remoteID string) (Remote, error)
-	// Find returns the job created with this metadata, if any: a start
-	// that died between creating the job and recording its id.
-	Find(ctx context.Context, key, value string) (Remote, bool, error)
-}
 
 // openaiTrainer talks to the OpenAI fine-tuning API, on OpenAI or on Azure
 // OpenAI's v1 API (same paths under {endpoint}/openai/v1, api-key header).
@@ -109,6 +49,9 @@ func newOpenAITrainer(info Info, cfg llm.Config, hc *http.Client) *openaiTrainer
 }
 
 func (t *openaiTrainer) Info() Info { return t.info }
+
+// Line is a record's line in an RFT file.
+func (t *openaiTrainer) Line(rec record.Record) ([]byte, error) { return rftLine(rec) }
 
 func remoteOf(j *openai.FineTuningJob) Remote {
 	r := Remote{ID: j.ID, Status: string(j.Status), FineTunedModel: j.FineTunedModel, TrainFile: j.TrainingFile,

@@ -368,6 +368,7 @@ func TestARefusalSaysWhatToDoAndLeavesNothingHalfCreated(t *testing.T) {
 			if !strings.Contains(msg, tc.message) || !strings.Contains(msg, "What to do") || !strings.Contains(msg, tc.advice) || strings.Contains(msg, testKey) {
 				t.Errorf("message %q", msg)
 			}
+			t.Logf("the user reads: %s", msg)
 			if fake.JobsCreated() != 0 {
 				t.Errorf("%d remote jobs", fake.JobsCreated())
 			}
@@ -526,5 +527,77 @@ func TestThePreviewShowsWhatStartWouldUploadAndStoresNothing(t *testing.T) {
 				t.Errorf("topic %s: preview %d/%d, job %d/%d", s.Topic, x.Train, x.Validation, s.Train, s.Validation)
 			}
 		}
+	}
+}
+
+func TestAnOutageShowsOnTheJobAndPollingGoesOn(t *testing.T) {
+	_, ds, fake, svc := setup(t)
+	ctx := ctxT(t)
+	job, err := svc.Start(ctx, ds, train.Options{Trainer: "openai", Provider: "oa"}, goInputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetOutage(true)
+	sawTrouble := make(chan struct{})
+	var once atomic.Bool
+	done := make(chan train.Job, 1)
+	go func() {
+		j, _ := svc.Watch(ctx, job.ID, func(j train.Job) {
+			if strings.Contains(j.Error, "could not reach the platform") && strings.Contains(j.Error, "overloaded") && once.CompareAndSwap(false, true) {
+				close(sawTrouble)
+			}
+		})
+		done <- j
+	}()
+	select {
+	case <-sawTrouble:
+	case <-ctx.Done():
+		t.Fatal("the outage never showed on the job")
+	}
+	fake.SetOutage(false)
+	j := <-done
+	if j.Status != train.StatusSucceeded || j.Error != "" {
+		t.Fatalf("after the outage: %+v", j)
+	}
+}
+
+// TestAJobLeftPreparingIsAdoptedOrFailed: a process that died after the
+// platform created the job but before its id was stored leaves the job
+// "preparing"; the next poll finds it by its token (no second job), and
+// one that died before that is marked failed with what to do.
+func TestAJobLeftPreparingIsAdoptedOrFailed(t *testing.T) {
+	st, ds, fake, svc := setup(t)
+	ctx := ctxT(t)
+	svc.StaleAfter = time.Millisecond
+	job, err := svc.Start(ctx, ds, train.Options{Trainer: "openai", Provider: "oa"}, goInputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := job.RemoteID
+	row, err := st.TrainJob(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row.RemoteID, row.Status = "", train.StatusPreparing
+	if err := st.UpdateTrainJob(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	j, err := svc.Sync(ctx, job.ID)
+	if err != nil || j.RemoteID != remote || j.Final {
+		t.Fatalf("adopted: %+v %v", j, err)
+	}
+	if j, err = svc.Watch(ctx, job.ID, nil); err != nil || j.Status != train.StatusSucceeded || fake.JobsCreated() != 1 {
+		t.Fatalf("after adoption: %+v %v (%d jobs)", j, err, fake.JobsCreated())
+	}
+
+	lost, err := st.CreateTrainJob(ctx, store.TrainJob{DatasetID: ds, Trainer: "openai", Provider: "oa", Status: train.StatusPreparing}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	j, err = svc.Sync(ctx, lost.ID)
+	if !j.Final || j.Status != train.StatusFailed || !strings.Contains(j.Error, "start it again") {
+		t.Fatalf("lost job: %+v %v", j, err)
 	}
 }

@@ -40,6 +40,9 @@ type Service struct {
 	HTTPClient *http.Client
 	PollMin    time.Duration
 	PollMax    time.Duration
+	// StaleAfter is how long a job may stay "preparing" before it is taken
+	// for one a dead process left behind (default 15 minutes).
+	StaleAfter time.Duration
 }
 
 func (s *Service) providers() *llm.Manager {
@@ -63,9 +66,16 @@ func (s *Service) pollMax() time.Duration {
 	return time.Minute
 }
 
-// staleAfter is how long a job may stay "preparing" before a new process
-// takes it for one a dead process left behind.
-const staleAfter = 15 * time.Minute
+func (s *Service) staleAfter() time.Duration {
+	if s.StaleAfter > 0 {
+		return s.StaleAfter
+	}
+	return 15 * time.Minute
+}
+
+// pollTrouble starts the error text of a job whose platform could not be
+// polled; it goes away with the next good poll.
+const pollTrouble = "could not reach the platform (polling goes on): "
 
 // metaKey names the job in the remote job's metadata, so a start that
 // died between creating the job and recording its id is found again
@@ -114,6 +124,7 @@ func (s *Service) Start(ctx context.Context, datasetID int64, o Options, in Inpu
 		if row.BaseModel == "" {
 			row.BaseModel = info.DefaultModel
 		}
+		tr = trlTrainer{info: info}
 	}
 	o.Model = row.BaseModel
 	cands, err := s.Store.TrainCandidates(ctx, datasetID)
@@ -137,9 +148,6 @@ func (s *Service) Start(ctx context.Context, datasetID int64, o Options, in Inpu
 	row, err = s.Store.CreateTrainJob(ctx, row, sp.Rows)
 	if err != nil {
 		return Job{}, err
-	}
-	if !info.Remote {
-		return s.exportBundle(ctx, row, o, in, sp)
 	}
 	return s.submit(ctx, tr, row, o, in, sp)
 }
@@ -210,7 +218,7 @@ func (s *Service) trainerOf(ctx context.Context, j store.TrainJob) (Trainer, err
 		return nil, err
 	}
 	if !info.Remote {
-		return nil, &kindError{msg: fmt.Sprintf("job %d is a %s bundle: it runs on your machine, not on a platform", j.ID, info.Label), kind: ErrUnsupported}
+		return trlTrainer{info: info}, nil
 	}
 	return s.connect(ctx, info, j.Provider)
 }
@@ -256,10 +264,14 @@ func (s *Service) fail(ctx context.Context, row store.TrainJob, err error) (Job,
 	return fromRow(row), err
 }
 
+// submit writes the split in the trainer's line format and starts the job.
 func (s *Service) submit(ctx context.Context, tr Trainer, row store.TrainJob, o Options, in Inputs, sp splitResult) (Job, error) {
+	if release, ok := preparing.claim(s.Store, row.ID); ok {
+		defer release()
+	}
 	var trainBuf, validBuf bytes.Buffer
 	err := eachRecord(ctx, s.Store, row.DatasetID, sp.Rows, func(rec record.Record, part string) error {
-		line, err := rftLine(rec)
+		line, err := tr.Line(rec)
 		if err != nil {
 			return err
 		}
@@ -278,19 +290,38 @@ func (s *Service) submit(ctx context.Context, tr Trainer, row store.TrainJob, o 
 	if err != nil {
 		return s.fail(ctx, row, err)
 	}
-	r, err := tr.Submit(ctx, Submission{Model: row.BaseModel, Suffix: o.Suffix, Seed: o.Seed, Train: trainBuf.Bytes(), Valid: validBuf.Bytes(),
+	sub := Submission{Model: row.BaseModel, Suffix: o.Suffix, Seed: o.Seed, Train: trainBuf.Bytes(), Valid: validBuf.Bytes(),
 		Grader: in.Grader, Hyper: o.Hyper, ResponseFormat: o.ResponseFormat,
-		Metadata: map[string]string{metaKey: token, "dataset": strconv.FormatInt(row.DatasetID, 10), "grader_version": trimTo(in.GraderVersion, 512)}})
+		Metadata: map[string]string{metaKey: token, "dataset": strconv.FormatInt(row.DatasetID, 10), "grader_version": trimTo(in.GraderVersion, 512)},
+		Bundle: BundleSpec{Dir: bundleDir(s.Store, row, o), Zip: !o.NoZip, RewardPy: in.RewardPy, GraderJSON: in.GraderJSON,
+			Manifest: Manifest{Job: row.ID, Dataset: row.DatasetID, GraderVersion: row.GraderVersion, DryRunID: row.DryRunID,
+				DryRunVerdict: row.DryRunVerdict, OverrideNoGo: row.OverrideNoGo, SplitSeed: row.SplitSeed, Stratified: !o.NoStratify,
+				TrainRows: sp.Train, EvalRows: sp.Valid}}}
+	r, err := tr.Submit(ctx, sub)
+	if err != nil && ctx.Err() != nil && tr.Info().Remote {
+		// Stopped while the create request was out: the platform may have
+		// made the job anyway. Look for it by its token before giving up.
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		found, ok, ferr := tr.Find(bg, metaKey, token)
+		cancel()
+		if ferr == nil && ok {
+			r, err = found, nil
+		} else {
+			return s.fail(ctx, row, errors.New("stopped before the platform accepted the job; nothing was left on the platform"))
+		}
+	}
 	if err != nil {
 		return s.fail(ctx, row, err)
 	}
-	row.RemoteID, row.TrainFile, row.ValidFile = r.ID, r.TrainFile, r.ValidFile
+	row.RemoteID, row.TrainFile, row.ValidFile, row.OutDir = r.ID, r.TrainFile, r.ValidFile, r.Location
 	row.StartedAt = time.Now()
 	applyRemote(&row, r)
 	if err := s.Store.UpdateTrainJob(context.WithoutCancel(ctx), row); err != nil {
 		return fromRow(row), err
 	}
-	_, _ = s.pullEvents(ctx, tr, &row) // the first log lines ("Validating training file…")
+	if tr.Info().Remote {
+		_, _ = s.pullEvents(ctx, tr, &row) // the first log lines ("Validating training file…")
+	}
 	return Get(ctx, s.Store, row.ID)
 }
 
@@ -318,7 +349,7 @@ func (s *Service) jobToken(ctx context.Context, id int64) (string, error) {
 func applyRemote(row *store.TrainJob, r Remote) {
 	status := r.Status
 	switch status {
-	case StatusValidating, StatusQueued, StatusRunning, StatusPaused, StatusSucceeded, StatusFailed, StatusCancelled:
+	case StatusValidating, StatusQueued, StatusRunning, StatusPaused, StatusSucceeded, StatusFailed, StatusCancelled, StatusExported:
 	default:
 		// an unknown word (pausing, resuming, …) keeps the job followed
 		if status == "" {
@@ -370,6 +401,15 @@ func (s *Service) Sync(ctx context.Context, jobID int64) (Job, error) {
 	return fromRow(row), nil
 }
 
+// pullWith connects to the job's platform and pulls.
+func (s *Service) pullWith(ctx context.Context, row *store.TrainJob) (bool, error) {
+	tr, err := s.trainerOf(ctx, *row)
+	if err != nil {
+		return false, err
+	}
+	return s.pull(ctx, tr, row)
+}
+
 // pull reads the remote state, events and checkpoints into the store and
 // says whether anything changed.
 func (s *Service) pull(ctx context.Context, tr Trainer, row *store.TrainJob) (bool, error) {
@@ -378,6 +418,9 @@ func (s *Service) pull(ctx context.Context, tr Trainer, row *store.TrainJob) (bo
 		return false, err
 	}
 	before := row.Status + "|" + row.RemoteStatus + "|" + row.FineTunedModel
+	if strings.HasPrefix(row.Error, pollTrouble) {
+		row.Error = "" // reached again
+	}
 	applyRemote(row, r)
 	changed := before != row.Status+"|"+row.RemoteStatus+"|"+row.FineTunedModel
 	news, err := s.pullEvents(ctx, tr, row)
@@ -477,7 +520,7 @@ func num(v any) (float64, bool) {
 // asked for a job created with this job's token (adopted when found);
 // otherwise the job is marked failed.
 func (s *Service) settle(ctx context.Context, row store.TrainJob) (Job, error) {
-	if time.Since(row.UpdatedAt) < staleAfter {
+	if time.Since(row.UpdatedAt) < s.staleAfter() || preparing.has(s.Store, row.ID) {
 		return fromRow(row), nil
 	}
 	if tr, err := s.trainerOf(ctx, row); err == nil {
@@ -497,10 +540,11 @@ func (s *Service) settle(ctx context.Context, row store.TrainJob) (Job, error) {
 // Watch polls a job until it reaches a final state or ctx ends, calling
 // notify (may be nil) after every poll that changed something. The
 // interval starts at PollMin, doubles while nothing changes up to PollMax,
-// and goes back to PollMin on news. Errors (a network outage, a 5xx) are
-// kept in the job's error text and polling goes on.
+// and goes back to PollMin on news. A failed poll (a network outage, a
+// 5xx, a revoked key) shows in the job's error text until a poll succeeds
+// again; polling goes on.
 func (s *Service) Watch(ctx context.Context, jobID int64, notify func(Job)) (Job, error) {
-	release, ok := claim(s.Store, jobID)
+	release, ok := watching.claim(s.Store, jobID)
 	if !ok {
 		// another goroutine of this process follows it already
 		return Get(ctx, s.Store, jobID)
@@ -524,13 +568,17 @@ func (s *Service) Watch(ctx context.Context, jobID int64, notify func(Job)) (Job
 				}
 				return j, err
 			}
-		} else if tr, err := s.trainerOf(ctx, row); err != nil {
-			return fromRow(row), err
-		} else if changed, err = s.pull(ctx, tr, &row); err != nil {
+		} else if changed, err = s.pullWith(ctx, &row); err != nil {
 			if ctx.Err() != nil {
 				return fromRow(row), ctx.Err()
 			}
 			// keep following: the reason shows until the next good poll
+			if msg := pollTrouble + err.Error(); row.Error != msg {
+				row.Error = msg
+				if s.Store.UpdateTrainJob(context.WithoutCancel(ctx), row) == nil && notify != nil {
+					notify(fromRow(row))
+				}
+			}
 			wait = min(wait*2, s.pollMax())
 		}
 		if changed && notify != nil {
@@ -553,27 +601,43 @@ func (s *Service) Watch(ctx context.Context, jobID int64, notify func(Job)) (Job
 	}
 }
 
-// watching keeps which jobs a goroutine of this process follows, per
-// database, so the app's resume at start and a Start never poll one job twice.
-var watching = struct {
+// jobSet is a set of jobs of this process, per database.
+type jobSet struct {
 	sync.Mutex
 	m map[string]bool
-}{m: map[string]bool{}}
+}
 
-func claim(st *store.Store, jobID int64) (func(), bool) {
-	k := st.Path() + "\x00" + strconv.FormatInt(jobID, 10)
-	watching.Lock()
-	defer watching.Unlock()
-	if watching.m[k] {
+func jobKey(st *store.Store, jobID int64) string {
+	return st.Path() + "\x00" + strconv.FormatInt(jobID, 10)
+}
+
+// claim adds a job; ok is false when it is in the set already.
+func (set *jobSet) claim(st *store.Store, jobID int64) (release func(), ok bool) {
+	k := jobKey(st, jobID)
+	set.Lock()
+	defer set.Unlock()
+	if set.m[k] {
 		return nil, false
 	}
-	watching.m[k] = true
+	set.m[k] = true
 	return func() {
-		watching.Lock()
-		delete(watching.m, k)
-		watching.Unlock()
+		set.Lock()
+		delete(set.m, k)
+		set.Unlock()
 	}, true
 }
+
+func (set *jobSet) has(st *store.Store, jobID int64) bool {
+	set.Lock()
+	defer set.Unlock()
+	return set.m[jobKey(st, jobID)]
+}
+
+// watching holds the jobs a goroutine of this process follows, so the
+// app's resume at start and a Start never poll one job twice; preparing
+// the jobs it is uploading now, so a long upload is not taken for a job a
+// dead process left behind.
+var watching, preparing = &jobSet{m: map[string]bool{}}, &jobSet{m: map[string]bool{}}
 
 // Resume follows, in the background, every job not in a final state (the
 // app calls it at start): each is polled until it ends or ctx is

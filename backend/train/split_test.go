@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -155,5 +156,41 @@ func TestTheTrainersLimitsAreAppliedWithANote(t *testing.T) {
 func TestTooFewRecordsCannotBeSplit(t *testing.T) {
 	if _, err := makeSplit(candidates([]int{1}, 0), Options{Split: 0.9, Seed: 1}, Info{}); err == nil || !strings.Contains(err.Error(), "at least 2") {
 		t.Errorf("one record: %v", err)
+	}
+}
+
+func TestOptionsValidateNameTheBadField(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want string // "" = valid
+	}{
+		{"defaults of each trainer", Options{Trainer: "openai"}, ""},
+		{"a full OpenAI set", Options{Trainer: "azure", Split: 0.8, Suffix: "support-v2", Hyper: Hyperparameters{Epochs: 3, BatchSize: 16,
+			LearningRateMultiplier: 1.5, ReasoningEffort: "high", ComputeMultiplier: 2, EvalInterval: 5, EvalSamples: 3}}, ""},
+		{"a TRL set", Options{Trainer: "trl", OutDir: "/tmp/b", Hyper: Hyperparameters{LearningRate: 1e-6, NumGenerations: 4, LoRARank: 8}}, ""},
+		{"an unknown trainer", Options{Trainer: "gpu"}, "not one of openai, azure, trl"},
+		{"a split outside 0.5–0.99", Options{Trainer: "openai", Split: 0.3}, "split must be"},
+		{"a suffix with spaces", Options{Trainer: "openai", Suffix: "my model"}, "suffix"},
+		{"a provider for trl", Options{Trainer: "trl", Provider: "oa"}, "takes no provider"},
+		{"an out folder for openai", Options{Trainer: "openai", OutDir: "/tmp"}, "--out is for the trl bundle"},
+		{"batch size above 256", Options{Trainer: "openai", Hyper: Hyperparameters{BatchSize: 300}}, "batch size"},
+		{"an unknown reasoning effort", Options{Trainer: "openai", Hyper: Hyperparameters{ReasoningEffort: "max"}}, "reasoning effort"},
+		{"compute multiplier above 10", Options{Trainer: "openai", Hyper: Hyperparameters{ComputeMultiplier: 11}}, "compute multiplier"},
+		{"one generation per prompt", Options{Trainer: "trl", Hyper: Hyperparameters{NumGenerations: 1}}, "generations"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.o.Validate()
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v, want one naming %q (ErrInvalid)", err, tc.want)
+			}
+		})
 	}
 }

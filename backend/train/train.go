@@ -161,7 +161,7 @@ func (h Hyperparameters) Validate() error {
 		return bad("reasoning effort must be default, low, medium or high, not %q", h.ReasoningEffort)
 	case h.LearningRate < 0 || h.LearningRate > 1:
 		return bad("learning rate must be in (0, 1], not %g", h.LearningRate)
-	case h.NumGenerations < 0 || h.NumGenerations > 64:
+	case h.NumGenerations < 0 || h.NumGenerations == 1 || h.NumGenerations > 64:
 		return bad("generations per prompt must be 2–64, not %d", h.NumGenerations)
 	case h.MaxCompletionLength < 0 || h.MaxCompletionLength > 65536:
 		return bad("max completion length must be up to 65,536 tokens, not %d", h.MaxCompletionLength)

@@ -53,7 +53,11 @@ export function ago(iso: string, now: Date = new Date()): string {
  * How a job's done/total/rate read. File imports count bytes (the file's
  * size is known before its lines are), other work counts items.
  */
-export function jobAmounts(p: { done: number; total: number; rate: number; message: string }): { done: string; total: string; rate: string } {
+export function jobAmounts(p: { done: number; total: number; rate: number; message: string }): {
+  done: string;
+  total: string;
+  rate: string;
+} {
   if (p.message.startsWith('importing ')) {
     return { done: bytes(p.done), total: bytes(p.total), rate: p.rate > 0 ? `${bytes(p.rate)}/s` : '' };
   }

@@ -107,7 +107,10 @@ export function parseKeywords(text: string): string[] {
 
 /** Mirrors the backend's Slug for a live preview: "Billing & Refunds" → "billing_refunds". */
 export function snakeCase(text: string): string {
-  let s = text.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  let s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (/^[0-9]/.test(s)) s = 'topic_' + s;
   if (s.length > 60) s = s.slice(0, 60).replace(/_+$/, '');
   return s;

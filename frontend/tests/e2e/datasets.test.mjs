@@ -12,18 +12,26 @@ after(async () => {
   await app?.close();
 });
 
-const good = (text) => ({ messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: text }] });
+const good = (text) => ({
+  messages: [
+    { role: 'system', content: 'You are helpful.' },
+    { role: 'user', content: text },
+  ],
+});
 
 test('create from a file, list counts, canvas, health, delete', async () => {
   const { page } = app;
   const name = unique('foundation');
-  const file = scratchFile(`${name}.jsonl`, jsonl([
-    good('How do I reset my password on the mobile app?'),
-    good('What is the refund policy for annual plans?'),
-    good('Can I change the billing email on my account?'),
-    '{"messages": [ this is not json',
-    { messages: [{ role: 'user', content: 'hi' }] },
-  ]));
+  const file = scratchFile(
+    `${name}.jsonl`,
+    jsonl([
+      good('How do I reset my password on the mobile app?'),
+      good('What is the refund policy for annual plans?'),
+      good('Can I change the billing email on my account?'),
+      '{"messages": [ this is not json',
+      { messages: [{ role: 'user', content: 'hi' }] },
+    ]),
+  );
 
   await page.getByTestId('new-dataset').click();
   await page.getByTestId('tab-file').click();
@@ -55,8 +63,13 @@ test('create from a file, list counts, canvas, health, delete', async () => {
   assert.equal(await page.getByTestId('step-node-1').getAttribute('data-status'), 'attention');
   // The header's data menu offers import and export of records and topics.
   await page.getByTestId('data-menu').click();
-  for (const item of ['Append records from a file…', 'Replace all records from a file…', 'Download records (as imported)',
-    'Download valid records as RFT prompts', 'Download topics (JSON)']) {
+  for (const item of [
+    'Append records from a file…',
+    'Replace all records from a file…',
+    'Download records (as imported)',
+    'Download valid records as RFT prompts',
+    'Download topics (JSON)',
+  ]) {
     await page.getByRole('menuitem', { name: item }).waitFor();
   }
   await page.keyboard.press('Escape');

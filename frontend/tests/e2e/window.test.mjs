@@ -27,13 +27,16 @@ const prompt = (text) => ({ messages: [{ role: 'user', content: text }] });
 /** Creates a small dataset (4 valid records, 1 too short) and waits for its chain. */
 async function dataset(page, prefix) {
   const name = unique(prefix);
-  const file = scratchFile(`${name}.jsonl`, jsonl([
-    prompt('How do I reset my password on the mobile app?'),
-    prompt('What is the refund policy for annual plans?'),
-    prompt('Can I change the billing email on my account?'),
-    prompt('Where do I download last month’s invoice as a PDF?'),
-    prompt('hi'),
-  ]));
+  const file = scratchFile(
+    `${name}.jsonl`,
+    jsonl([
+      prompt('How do I reset my password on the mobile app?'),
+      prompt('What is the refund policy for annual plans?'),
+      prompt('Can I change the billing email on my account?'),
+      prompt('Where do I download last month’s invoice as a PDF?'),
+      prompt('hi'),
+    ]),
+  );
   const created = await call(page, 'Datasets.CreateFromFile', name, 'Answer account questions', file);
   const end = Date.now() + 120_000;
   while ((await call(page, 'Jobs.Active', created.dataset.id)).length > 0) {
@@ -185,7 +188,8 @@ async function clippedControls(page) {
   return page.evaluate(() => {
     const W = window.innerWidth;
     const out = [];
-    const label = (el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} “${(el.textContent || el.getAttribute('aria-label') || el.getAttribute('placeholder') || '').trim().slice(0, 40)}”`;
+    const label = (el) =>
+      `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} “${(el.textContent || el.getAttribute('aria-label') || el.getAttribute('placeholder') || '').trim().slice(0, 40)}”`;
     for (const el of document.querySelectorAll('button, select, input:not([type="hidden"]), textarea, [data-testid^="step-node-"]')) {
       const r = el.getBoundingClientRect();
       const st = getComputedStyle(el);
@@ -196,7 +200,8 @@ async function clippedControls(page) {
         if (s.overflowX !== 'hidden' && s.overflowX !== 'clip') continue;
         const p = a.getBoundingClientRect();
         if (r.left < p.left - 0.5 || r.right > p.right + 0.5) out.push(`${label(el)} is cut by ${a.className || a.tagName} horizontally`);
-        if (s.overflowY === 'hidden' && (r.top < p.top - 0.5 || r.bottom > p.bottom + 0.5)) out.push(`${label(el)} is cut by ${a.className || a.tagName} vertically`);
+        if (s.overflowY === 'hidden' && (r.top < p.top - 0.5 || r.bottom > p.bottom + 0.5))
+          out.push(`${label(el)} is cut by ${a.className || a.tagName} vertically`);
         break;
       }
     }
@@ -205,12 +210,19 @@ async function clippedControls(page) {
   });
 }
 
+/** Waits (up to 10 s: the canvas lays its nodes out after measuring) until locator is inside the viewport. */
 async function boxInViewport(page, locator, what) {
-  const b = await locator.boundingBox();
   const vp = page.viewportSize();
+  const inside = (b) => b && b.x >= 0 && b.y >= 0 && b.x + b.width <= vp.width + 0.5 && b.y + b.height <= vp.height + 0.5;
+  const end = Date.now() + 10_000;
+  let b = null;
+  for (;;) {
+    b = await locator.boundingBox().catch(() => null);
+    if (inside(b) || Date.now() > end) break;
+    await page.waitForTimeout(100);
+  }
   assert.ok(b, `${what} is not visible`);
-  assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.width <= vp.width + 0.5 && b.y + b.height <= vp.height + 0.5,
-    `${what} at ${JSON.stringify(b)} is outside ${vp.width}×${vp.height}`);
+  assert.ok(inside(b), `${what} at ${JSON.stringify(b)} is outside ${vp.width}×${vp.height}`);
 }
 
 test('layout at 1024×700 and 1280×800: nothing clipped, all seven steps visible, notices beside the layout', async (t) => {
@@ -218,7 +230,10 @@ test('layout at 1024×700 and 1280×800: nothing clipped, all seven steps visibl
   const ds = await dataset(page, 'layout-with-a-rather-long-dataset-name');
   const out = scratchFile(`${ds.name}.export.jsonl`, '');
   try {
-    for (const [w, h] of [[1024, 700], [1280, 800]]) {
+    for (const [w, h] of [
+      [1024, 700],
+      [1280, 800],
+    ]) {
       await page.setViewportSize({ width: w, height: h });
       await page.reload();
       await page.waitForFunction(() => window.go && window.go.app && window.go.app.Datasets);

@@ -30,7 +30,12 @@ describe('prettyArgs', () => {
 describe('contentText', () => {
   it('reads strings, part arrays and null', () => {
     expect(contentText('hello')).toBe('hello');
-    expect(contentText([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }])).toBe('a\nb');
+    expect(
+      contentText([
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+      ]),
+    ).toBe('a\nb');
     expect(contentText(null)).toBe('');
   });
   it('names non-text parts instead of dropping them', () => {
@@ -71,7 +76,9 @@ describe('toTurns', () => {
     expect(turns[2]).toMatchObject({ role: '(no role)', unknownRole: true });
   });
   it('shows a tool call without id and a legacy function_call', () => {
-    const [t] = toTurns([{ role: 'assistant', tool_calls: [{ function: { name: 'f', arguments: 'x' } }], function_call: { name: 'g', arguments: '{}' } }]);
+    const [t] = toTurns([
+      { role: 'assistant', tool_calls: [{ function: { name: 'f', arguments: 'x' } }], function_call: { name: 'g', arguments: '{}' } },
+    ]);
     expect(t.toolCalls).toEqual([
       { id: '', name: 'f', args: 'x' },
       { id: '', name: 'g', args: '{}' },
@@ -141,7 +148,17 @@ describe('editing', () => {
       reference_answer: 'in transit',
       messages,
     });
-    expect(JSON.parse(editSource({ raw: '', messages, tools: [{ type: 'function' }], output: { role: 'assistant', content: 'x' }, metadata: { trace_id: 't1' } }))).toEqual({
+    expect(
+      JSON.parse(
+        editSource({
+          raw: '',
+          messages,
+          tools: [{ type: 'function' }],
+          output: { role: 'assistant', content: 'x' },
+          metadata: { trace_id: 't1' },
+        }),
+      ),
+    ).toEqual({
       input: { messages, tools: [{ type: 'function' }] },
       output: { role: 'assistant', content: 'x' },
       metadata: { trace_id: 't1' },

@@ -33,12 +33,18 @@ describe('format', () => {
     expect(ago('0001-01-01T00:00:00Z', now)).toBe('—');
   });
   it('reads file imports in bytes and other jobs in items', () => {
-    expect(jobAmounts({ done: 42 * 1024 * 1024, total: 84 * 1024 * 1024, rate: 31 * 1024 * 1024, message: 'importing traces.jsonl' })).toEqual({
+    expect(
+      jobAmounts({ done: 42 * 1024 * 1024, total: 84 * 1024 * 1024, rate: 31 * 1024 * 1024, message: 'importing traces.jsonl' }),
+    ).toEqual({
       done: '42.0 MB',
       total: '84.0 MB',
       rate: '31.0 MB/s',
     });
-    expect(jobAmounts({ done: 1200, total: 5000, rate: 0, message: 'Topics: categorizing' })).toEqual({ done: '1,200', total: '5,000', rate: '' });
+    expect(jobAmounts({ done: 1200, total: 5000, rate: 0, message: 'Topics: categorizing' })).toEqual({
+      done: '1,200',
+      total: '5,000',
+      rate: '',
+    });
   });
 });
 

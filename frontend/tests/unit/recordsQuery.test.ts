@@ -19,15 +19,38 @@ describe('buildQuery', () => {
     });
   });
   it('maps every filter', () => {
-    const f = { code: 'duplicate', topic: '-1', generated: 'yes' as const, minConfidence: '0.2', maxConfidence: ' 0.7 ', search: '  refund policy ' };
+    const f = {
+      code: 'duplicate',
+      topic: '-1',
+      generated: 'yes' as const,
+      minConfidence: '0.2',
+      maxConfidence: ' 0.7 ',
+      search: '  refund policy ',
+    };
     const { query } = buildQuery(3, f, 150, false);
-    expect(query).toMatchObject({ code: 'duplicate', topic_id: -1, generated: true, min_confidence: 0.2, max_confidence: 0.7, search: 'refund policy', after_id: 150, with_total: false });
+    expect(query).toMatchObject({
+      code: 'duplicate',
+      topic_id: -1,
+      generated: true,
+      min_confidence: 0.2,
+      max_confidence: 0.7,
+      search: 'refund policy',
+      after_id: 150,
+      with_total: false,
+    });
     expect(buildQuery(3, { ...f, generated: 'no', topic: '12' }, 0, false).query).toMatchObject({ generated: false, topic_id: 12 });
   });
   it('names a bad confidence range instead of querying', () => {
-    expect(buildQuery(1, { ...emptyFilters(), minConfidence: 'x' }, 0, true)).toEqual({ query: null, error: 'Minimum confidence: “x” is not a number.' });
-    expect(buildQuery(1, { ...emptyFilters(), maxConfidence: '2' }, 0, true).error).toBe('Maximum confidence: confidence is between 0 and 1.');
-    expect(buildQuery(1, { ...emptyFilters(), minConfidence: '0.8', maxConfidence: '0.3' }, 0, true).error).toBe('Minimum confidence 0.8 is above maximum 0.3.');
+    expect(buildQuery(1, { ...emptyFilters(), minConfidence: 'x' }, 0, true)).toEqual({
+      query: null,
+      error: 'Minimum confidence: “x” is not a number.',
+    });
+    expect(buildQuery(1, { ...emptyFilters(), maxConfidence: '2' }, 0, true).error).toBe(
+      'Maximum confidence: confidence is between 0 and 1.',
+    );
+    expect(buildQuery(1, { ...emptyFilters(), minConfidence: '0.8', maxConfidence: '0.3' }, 0, true).error).toBe(
+      'Minimum confidence 0.8 is above maximum 0.3.',
+    );
   });
 });
 
@@ -62,7 +85,15 @@ describe('rangeLabel', () => {
 describe('topicChoices', () => {
   it('offers the leaves by their path', () => {
     const tree = [
-      { id: 1, name: 'billing', leaf: false, children: [{ id: 2, name: 'refunds', leaf: true, children: [] }, { id: 3, name: 'invoices', leaf: true }] },
+      {
+        id: 1,
+        name: 'billing',
+        leaf: false,
+        children: [
+          { id: 2, name: 'refunds', leaf: true, children: [] },
+          { id: 3, name: 'invoices', leaf: true },
+        ],
+      },
       { id: 4, name: 'shipping', leaf: true, children: null },
     ];
     expect(topicChoices(tree)).toEqual([

@@ -3,14 +3,30 @@ import type { Progress } from '../../src/lib/api/jobs';
 import { namingFromMessage, topicsJobOutcome } from '../../src/lib/topicjobs';
 
 const job = (state: string, result?: unknown, error = ''): Progress =>
-  ({ job_id: 7, dataset_id: 1, kind: 'topics_generate', state, done: 1, total: 1, rate: 0, eta_seconds: -1, elapsed_seconds: 1, message: '', error, result }) as Progress;
+  ({
+    job_id: 7,
+    dataset_id: 1,
+    kind: 'topics_generate',
+    state,
+    done: 1,
+    total: 1,
+    rate: 0,
+    eta_seconds: -1,
+    elapsed_seconds: 1,
+    message: '',
+    error,
+    result,
+  }) as Progress;
 
 describe('topicsJobOutcome', () => {
   it('says nothing while the job runs', () => {
     expect(topicsJobOutcome('generate', job('running'))).toBeNull();
   });
   it('reports a finished generation with how it named the topics (embedded figures)', () => {
-    const o = topicsJobOutcome('generate', job('done', { k: 5, naming: 'terms', vectors: 'tfidf', categorize: { processed: 300, low_confidence: 12 } }));
+    const o = topicsJobOutcome(
+      'generate',
+      job('done', { k: 5, naming: 'terms', vectors: 'tfidf', categorize: { processed: 300, low_confidence: 12 } }),
+    );
     expect(o).toEqual({
       text: 'Topic generation finished: 5 topics, named offline from frequent terms; 300 records categorized, 12 under 0.7.',
       error: false,
@@ -20,7 +36,10 @@ describe('topicsJobOutcome', () => {
   it('reads the older nested result and its warnings', () => {
     const o = topicsJobOutcome(
       'generate',
-      job('done', { generate: { k: 3, naming: 'llm', warnings: ['no embedding model is configured'] }, categorize: { processed: 1200, low_confidence: 0 } }),
+      job('done', {
+        generate: { k: 3, naming: 'llm', warnings: ['no embedding model is configured'] },
+        categorize: { processed: 1200, low_confidence: 0 },
+      }),
       0.6,
     );
     expect(o?.text).toBe(
@@ -39,7 +58,9 @@ describe('topicsJobOutcome', () => {
       error: true,
       naming: '',
     });
-    expect(topicsJobOutcome('generate', job('stopped', undefined, 'stopped; finished work was kept'))?.text).toBe('Topic generation stopped.');
+    expect(topicsJobOutcome('generate', job('stopped', undefined, 'stopped; finished work was kept'))?.text).toBe(
+      'Topic generation stopped.',
+    );
   });
 });
 

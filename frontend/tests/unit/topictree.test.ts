@@ -24,7 +24,9 @@ describe('buildTree', () => {
       { id: 2, parent_id: 3, name: 'a' },
       { id: 3, parent_id: 2, name: 'b' },
     ]);
-    const names = flatten(t).map((r) => r.node.name).sort();
+    const names = flatten(t)
+      .map((r) => r.node.name)
+      .sort();
     expect(names).toEqual(['a', 'b', 'orphan']);
     expect(t.map((n) => n.name)).toContain('orphan');
   });

@@ -603,21 +603,37 @@ export namespace app {
 	        this.uses_project = source["uses_project"];
 	    }
 	}
-	export class TestResult {
-	    ok: boolean;
-	    traces: number;
-	    message: string;
+	export class Tested {
+	    source?: SourceInfo;
+	    test: gateway.Probe;
 	
 	    static createFrom(source: any = {}) {
-	        return new TestResult(source);
+	        return new Tested(source);
 	    }
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.ok = source["ok"];
-	        this.traces = source["traces"];
-	        this.message = source["message"];
+	        this.source = this.convertValues(source["source"], SourceInfo);
+	        this.test = this.convertValues(source["test"], gateway.Probe);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Usage {
 	    action: string;
@@ -1775,6 +1791,29 @@ export namespace dryrun {
 
 }
 
+export namespace gateway {
+	
+	export class Probe {
+	    source: string;
+	    ok: boolean;
+	    traces: number;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Probe(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.source = source["source"];
+	        this.ok = source["ok"];
+	        this.traces = source["traces"];
+	        this.message = source["message"];
+	    }
+	}
+
+}
+
 export namespace grader {
 	
 	export class Component {
@@ -2079,6 +2118,183 @@ export namespace health {
 	        this.codes = this.convertValues(source["codes"], CodeCount);
 	        this.advice = source["advice"];
 	        this.same_prompt = this.convertValues(source["same_prompt"], store.PromptGroup);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace ingest {
+	
+	export class AdaptOptions {
+	    template?: string;
+	    map?: Record<string, string>;
+	
+	    static createFrom(source: any = {}) {
+	        return new AdaptOptions(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.template = source["template"];
+	        this.map = source["map"];
+	    }
+	}
+	export class AdapterInfo {
+	    name: string;
+	    label: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AdapterInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.label = source["label"];
+	    }
+	}
+	export class Detected {
+	    format: string;
+	    encoding: string;
+	    gzip: boolean;
+	    adapter: string;
+	    label: string;
+	    columns?: string[];
+	    mapping?: Record<string, string>;
+	
+	    static createFrom(source: any = {}) {
+	        return new Detected(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.format = source["format"];
+	        this.encoding = source["encoding"];
+	        this.gzip = source["gzip"];
+	        this.adapter = source["adapter"];
+	        this.label = source["label"];
+	        this.columns = source["columns"];
+	        this.mapping = source["mapping"];
+	    }
+	}
+	export class Options {
+	    mode: string;
+	    source: string;
+	    format: string;
+	    adapt: AdaptOptions;
+	
+	    static createFrom(source: any = {}) {
+	        return new Options(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.source = source["source"];
+	        this.format = source["format"];
+	        this.adapt = this.convertValues(source["adapt"], AdaptOptions);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class PreviewRecord {
+	    line: number;
+	    code: string;
+	    detail: string;
+	    topic?: string;
+	    messages?: number[];
+	    tools?: number[];
+	    output?: number[];
+	    fields?: number[];
+	    raw: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewRecord(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.line = source["line"];
+	        this.code = source["code"];
+	        this.detail = source["detail"];
+	        this.topic = source["topic"];
+	        this.messages = source["messages"];
+	        this.tools = source["tools"];
+	        this.output = source["output"];
+	        this.fields = source["fields"];
+	        this.raw = source["raw"];
+	    }
+	}
+	export class Preview {
+	    detected: Detected;
+	    items: number;
+	    total: number;
+	    valid: number;
+	    invalid: number;
+	    by_code: Record<string, number>;
+	    skipped: number;
+	    topics: string[];
+	    records: PreviewRecord[];
+	    adapters: AdapterInfo[];
+	    targets: string[];
+	    options: AdaptOptions;
+	    formats: string[];
+	    settings: record.Settings;
+	
+	    static createFrom(source: any = {}) {
+	        return new Preview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.detected = this.convertValues(source["detected"], Detected);
+	        this.items = source["items"];
+	        this.total = source["total"];
+	        this.valid = source["valid"];
+	        this.invalid = source["invalid"];
+	        this.by_code = source["by_code"];
+	        this.skipped = source["skipped"];
+	        this.topics = source["topics"];
+	        this.records = this.convertValues(source["records"], PreviewRecord);
+	        this.adapters = this.convertValues(source["adapters"], AdapterInfo);
+	        this.targets = source["targets"];
+	        this.options = this.convertValues(source["options"], AdaptOptions);
+	        this.formats = source["formats"];
+	        this.settings = this.convertValues(source["settings"], record.Settings);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2511,6 +2727,68 @@ export namespace record {
 
 export namespace store {
 	
+	export class Candidate {
+	    id: number;
+	    dataset_id: number;
+	    batch_id: number;
+	    topic_id: number;
+	    topic: string;
+	    source_record_id: number;
+	    strategy: string;
+	    text: string;
+	    messages: number[];
+	    tools?: number[];
+	    status: string;
+	    reason: string;
+	    detail: string;
+	    record_id?: number;
+	    // Go type: time
+	    created_at: any;
+	    // Go type: time
+	    updated_at: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Candidate(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.dataset_id = source["dataset_id"];
+	        this.batch_id = source["batch_id"];
+	        this.topic_id = source["topic_id"];
+	        this.topic = source["topic"];
+	        this.source_record_id = source["source_record_id"];
+	        this.strategy = source["strategy"];
+	        this.text = source["text"];
+	        this.messages = source["messages"];
+	        this.tools = source["tools"];
+	        this.status = source["status"];
+	        this.reason = source["reason"];
+	        this.detail = source["detail"];
+	        this.record_id = source["record_id"];
+	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.updated_at = this.convertValues(source["updated_at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class GraderVersion {
 	    dataset_id: number;
 	    version: string;
@@ -2603,6 +2881,174 @@ export namespace store {
 		    }
 		    return a;
 		}
+	}
+
+}
+
+export namespace synth {
+	
+	export class AcceptResult {
+	    accepted: number;
+	    records: number[];
+	    low_confidence: number;
+	    rejected: number;
+	    notes: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new AcceptResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.accepted = source["accepted"];
+	        this.records = source["records"];
+	        this.low_confidence = source["low_confidence"];
+	        this.rejected = source["rejected"];
+	        this.notes = source["notes"];
+	    }
+	}
+	export class Options {
+	    gaps: boolean;
+	    record_ids: number[];
+	    topic: string;
+	    count: number;
+	    regenerate: number[];
+	    regenerate_all: boolean;
+	    strategy: string;
+	    variations: number;
+	    temperature: number;
+	    max_share: number;
+	    preserve_intent: boolean;
+	    accept_passing: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Options(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.gaps = source["gaps"];
+	        this.record_ids = source["record_ids"];
+	        this.topic = source["topic"];
+	        this.count = source["count"];
+	        this.regenerate = source["regenerate"];
+	        this.regenerate_all = source["regenerate_all"];
+	        this.strategy = source["strategy"];
+	        this.variations = source["variations"];
+	        this.temperature = source["temperature"];
+	        this.max_share = source["max_share"];
+	        this.preserve_intent = source["preserve_intent"];
+	        this.accept_passing = source["accept_passing"];
+	    }
+	}
+	export class Row {
+	    topic_id: number;
+	    topic: string;
+	    count: number;
+	    real: number;
+	    generated: number;
+	    percent_before: number;
+	    percent_after: number;
+	    target: number;
+	    strategies: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Row(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.topic_id = source["topic_id"];
+	        this.topic = source["topic"];
+	        this.count = source["count"];
+	        this.real = source["real"];
+	        this.generated = source["generated"];
+	        this.percent_before = source["percent_before"];
+	        this.percent_after = source["percent_after"];
+	        this.target = source["target"];
+	        this.strategies = source["strategies"];
+	    }
+	}
+	export class Preview {
+	    entry: string;
+	    rows: Row[];
+	    total: number;
+	    balance_before: number;
+	    balance_after: number;
+	    rating_before: string;
+	    rating_after: string;
+	    synthetic_share_before: number;
+	    synthetic_share_after: number;
+	    max_share: number;
+	    capped: boolean;
+	    provider: string;
+	    model: string;
+	    requests: number;
+	    prompt_tokens: number;
+	    completion_tokens: number;
+	    cost?: number;
+	    notes: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Preview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.entry = source["entry"];
+	        this.rows = this.convertValues(source["rows"], Row);
+	        this.total = source["total"];
+	        this.balance_before = source["balance_before"];
+	        this.balance_after = source["balance_after"];
+	        this.rating_before = source["rating_before"];
+	        this.rating_after = source["rating_after"];
+	        this.synthetic_share_before = source["synthetic_share_before"];
+	        this.synthetic_share_after = source["synthetic_share_after"];
+	        this.max_share = source["max_share"];
+	        this.capped = source["capped"];
+	        this.provider = source["provider"];
+	        this.model = source["model"];
+	        this.requests = source["requests"];
+	        this.prompt_tokens = source["prompt_tokens"];
+	        this.completion_tokens = source["completion_tokens"];
+	        this.cost = source["cost"];
+	        this.notes = source["notes"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class StrategyInfo {
+	    key: string;
+	    name: string;
+	    description: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new StrategyInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.name = source["name"];
+	        this.description = source["description"];
+	    }
 	}
 
 }

@@ -1,12 +1,13 @@
 // Gateway trace sources: the only place that calls the generated Sources
 // bindings (connections, preview, create from a selection, pull new traces).
 import * as S from '../../../wailsjs/go/app/Sources';
-import { app } from '../../../wailsjs/go/models';
+import { app, gateway } from '../../../wailsjs/go/models';
 
 export type SourceInfo = app.SourceInfo;
 export type SourceKind = app.SourceKind;
 export type SourceInput = app.SourceInput;
-export type TestResult = app.TestResult;
+export type TestResult = gateway.Probe;
+export type Tested = app.Tested;
 export type PreviewPage = app.PreviewPage;
 export type PreviewRow = app.PreviewRow;
 export type Linked = app.Linked;
@@ -28,6 +29,8 @@ export const listSources = (): Promise<SourceInfo[]> => S.List();
 export const saveSource = (input: SourceInput): Promise<SourceInfo> => S.Save(app.SourceInput.createFrom(input));
 export const removeSource = (name: string): Promise<void> => S.Remove(name);
 export const testSource = (name: string): Promise<TestResult> => S.Test(name);
+/** Tests first and keeps the source only when it answers (source is null otherwise). */
+export const saveAndTestSource = (input: SourceInput): Promise<Tested> => S.SaveAndTest(app.SourceInput.createFrom(input));
 
 /** One page of the preview; pass back windowEnd from the first page so the selection stays fixed. */
 export const previewTraces = (source: string, f: TraceFilter, windowEnd: string, token: string, limit: number): Promise<PreviewPage> =>

@@ -6,6 +6,10 @@ export function CreateFromFile(arg1, arg2, arg3) {
   return window['go']['app']['Datasets']['CreateFromFile'](arg1, arg2, arg3);
 }
 
+export function CreateFromFileWith(arg1, arg2, arg3, arg4) {
+  return window['go']['app']['Datasets']['CreateFromFileWith'](arg1, arg2, arg3, arg4);
+}
+
 export function Delete(arg1) {
   return window['go']['app']['Datasets']['Delete'](arg1);
 }
@@ -36,6 +40,10 @@ export function PickExportPath(arg1, arg2) {
 
 export function PickImportFile() {
   return window['go']['app']['Datasets']['PickImportFile']();
+}
+
+export function PreviewFile(arg1, arg2) {
+  return window['go']['app']['Datasets']['PreviewFile'](arg1, arg2);
 }
 
 export function SetSettings(arg1, arg2) {

@@ -34,6 +34,10 @@ export function Save(arg1) {
   return window['go']['app']['Sources']['Save'](arg1);
 }
 
+export function SaveAndTest(arg1) {
+  return window['go']['app']['Sources']['SaveAndTest'](arg1);
+}
+
 export function Test(arg1) {
   return window['go']['app']['Sources']['Test'](arg1);
 }
