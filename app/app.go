@@ -64,6 +64,7 @@ func OnShutdown(d *Deps) func(context.Context) {
 
 func (d *Deps) startup(ctx context.Context) {
 	d.win = ctx
+	d.restorePosition(ctx)
 	// Jobs and steps left running by a crash are marked, not resumed blindly.
 	if err := d.Store.FailRunningJobs(ctx); err != nil {
 		log.Printf("mark interrupted jobs: %v", err)

@@ -14,5 +14,6 @@ func Bindings(d *Deps) []any {
 		&Sources{d},
 		&Topics{d},
 		&Train{d},
+		&Window{d},
 	}
 }

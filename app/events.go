@@ -7,6 +7,11 @@ type Event string
 const (
 	EventJob     Event = "job"     // jobs.Progress of any job
 	EventChanged Event = "changed" // {dataset_id}: data of a dataset changed; refresh views
+
+	// The native menu's page actions (no data): the page opens its own dialog.
+	EventMenuNewDataset Event = "menu:new-dataset"
+	EventMenuImport     Event = "menu:import"
+	EventMenuExport     Event = "menu:export"
 )
 
 // Events lists every event for Wails' enum binding.
@@ -16,4 +21,7 @@ var Events = []struct {
 }{
 	{EventJob, "Job"},
 	{EventChanged, "Changed"},
+	{EventMenuNewDataset, "MenuNewDataset"},
+	{EventMenuImport, "MenuImport"},
+	{EventMenuExport, "MenuExport"},
 }

@@ -288,6 +288,25 @@ func (s *Sources) Pull(datasetID int64, source string) (int64, error) {
 	return s.Jobs.Start(job)
 }
 
+// Connect links a source to a dataset with the filter the person chose
+// (a dataset made from a file has none to inherit) and starts the first
+// pull in the background; its From is where that pull starts. The filter
+// is kept with the cursor, so later pulls apply it too.
+func (s *Sources) Connect(datasetID int64, source string, in FilterInput) (int64, error) {
+	if err := need("source", source); err != nil {
+		return 0, err
+	}
+	f, err := in.filter()
+	if err != nil {
+		return 0, err
+	}
+	job, err := pipeline.PullWork(s.ctx(), s.Store, s.secrets(), datasetID, source, gateway.PullOptions{Filter: f})
+	if err != nil {
+		return 0, err
+	}
+	return s.Jobs.Start(job)
+}
+
 // Linked is a source a dataset pulls from, for step 1.
 type Linked struct {
 	Source   string `json:"source"`

@@ -153,3 +153,76 @@ func TestSaveAndTestKeepsOnlyWorkingSources(t *testing.T) {
 		t.Fatalf("list %+v", list)
 	}
 }
+
+// A dataset made from a file has no source: Connect links one with the
+// filter the person chose, and every later pull keeps applying it.
+func TestConnectAppliesTheChosenFilterToEveryPull(t *testing.T) {
+	s, st := sourcesService(t)
+	fake := testutil.StartLiteLLM(t, "sk-app")
+	start := time.Now().Add(-2 * time.Hour).UTC()
+	fake.Add(testutil.SampleGatewayTraces("a", 30, start, 2*time.Minute)...)
+	if _, err := s.Save(SourceInput{Name: "proxy", Kind: "litellm", URL: fake.URL, Key: "sk-app"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.CreateDataset(s.ctx(), "from-file", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := FilterInput{Model: "gpt-4o-mini", ExcludeErrors: true}
+
+	t.Run("wrong input is refused before any pull", func(t *testing.T) {
+		if _, err := s.Connect(d.ID, "", f); err == nil {
+			t.Fatal("connected without a source")
+		}
+		if _, err := s.Connect(d.ID, "nowhere", f); err == nil {
+			t.Fatal("connected to an unknown source")
+		}
+		if _, err := s.Connect(d.ID, "proxy", FilterInput{From: "2026-11-02T10:00", To: "2026-11-01T10:00"}); err == nil {
+			t.Fatal("connected with a range that ends before it starts")
+		}
+		if l, _ := s.Linked(d.ID); len(l) != 0 {
+			t.Fatalf("a refused connect linked %+v", l)
+		}
+	})
+
+	t.Run("the first pull takes only the filtered traces", func(t *testing.T) {
+		id, err := s.Connect(d.ID, "proxy", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := s.Jobs.Wait(id); p.State != jobs.Done {
+			t.Fatalf("connect job: %+v", p)
+		}
+		want := 0
+		for _, g := range testutil.SampleGatewayTraces("a", 30, start, 2*time.Minute) {
+			if g.Model == "gpt-4o-mini" && !g.Error {
+				want++
+			}
+		}
+		if c, _ := st.DatasetCounts(s.ctx(), d.ID); c.Total != want {
+			t.Fatalf("dataset has %d records, want %d", c.Total, want)
+		}
+		l, err := s.Linked(d.ID)
+		if err != nil || len(l) != 1 || l[0].Source != "proxy" ||
+			!strings.Contains(l[0].Filter, `"model":"gpt-4o-mini"`) || !strings.Contains(l[0].Filter, `"exclude_errors":true`) {
+			t.Fatalf("linked: %+v %v", l, err)
+		}
+	})
+
+	t.Run("Pull New Traces applies the stored filter", func(t *testing.T) {
+		before, _ := st.DatasetCounts(s.ctx(), d.ID)
+		fake.Add(testutil.SampleGatewayTraces("b", 8, time.Now().UTC().Add(time.Second), time.Millisecond)...)
+		time.Sleep(1100 * time.Millisecond)
+		id, err := s.Pull(d.ID, "proxy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := s.Jobs.Wait(id); p.State != jobs.Done {
+			t.Fatalf("pull job: %+v", p)
+		}
+		after, _ := st.DatasetCounts(s.ctx(), d.ID)
+		if after.Total-before.Total != 5 { // b-0003 and b-0007 are gpt-4o, b-0006 failed
+			t.Fatalf("pull added %d, want 5", after.Total-before.Total)
+		}
+	})
+}

@@ -85,16 +85,31 @@ func (s *Topics) Categorize(datasetID int64, mode string, offline bool) (int64, 
 
 // ApplyTemplate replaces the hierarchy with a built-in template; keep
 // preserves assignments to topics whose name survives.
-func (s *Topics) ApplyTemplate(datasetID int64, key string, keep bool) (topics.ImportResult, error) {
+func (s *Topics) ApplyTemplate(datasetID int64, key string, keep bool) (Replaced, error) {
 	if err := need("template", key); err != nil {
-		return topics.ImportResult{}, err
+		return Replaced{}, err
 	}
+	return s.replace(datasetID, pipeline.TopicsSource{Template: key, Keep: keep})
+}
+
+// Replaced is the answer to a template or an import: what changed, and the
+// job that categorizes the records left without a topic.
+type Replaced struct {
+	topics.ImportResult
+	JobID int64 `json:"job_id"`
+}
+
+func (s *Topics) replace(datasetID int64, src pipeline.TopicsSource) (Replaced, error) {
 	if err := s.dataset(datasetID); err != nil {
-		return topics.ImportResult{}, err
+		return Replaced{}, err
 	}
-	r, err := s.svc().ApplyTemplate(s.ctx(), datasetID, key, keep)
+	r, job, err := pipeline.ReplaceTopics(s.ctx(), s.Store, datasetID, src)
 	s.changed(datasetID)
-	return r, err
+	if err != nil {
+		return Replaced{ImportResult: r}, err
+	}
+	id, err := s.Jobs.Start(job)
+	return Replaced{ImportResult: r, JobID: id}, err
 }
 
 // Added is the answer to AddTopic: the new topic and how many records of a
@@ -260,24 +275,20 @@ func (s *Topics) PickImportFile() (string, error) { return s.pickJSONL("Choose a
 // ImportHierarchy replaces the hierarchy with the one in a JSON file; keep
 // preserves assignments to topics whose name survives, otherwise every
 // assignment is cleared.
-func (s *Topics) ImportHierarchy(datasetID int64, path string, keep bool) (topics.ImportResult, error) {
+func (s *Topics) ImportHierarchy(datasetID int64, path string, keep bool) (Replaced, error) {
 	if err := need("file", path); err != nil {
-		return topics.ImportResult{}, err
-	}
-	if err := s.dataset(datasetID); err != nil {
-		return topics.ImportResult{}, err
+		return Replaced{}, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return topics.ImportResult{}, fmt.Errorf("import topics: %w", err)
+		return Replaced{}, fmt.Errorf("import topics: %w", err)
 	}
 	defer f.Close()
 	h, err := topics.ParseHierarchy(f)
 	if err != nil {
-		return topics.ImportResult{}, fmt.Errorf("import topics from %s: %w", path, err)
+		return Replaced{}, fmt.Errorf("import topics from %s: %w", path, err)
 	}
-	r, err := s.svc().Import(s.ctx(), datasetID, h, keep)
-	s.changed(datasetID)
+	r, err := s.replace(datasetID, pipeline.TopicsSource{Hierarchy: &h, Keep: keep})
 	if err != nil {
 		return r, fmt.Errorf("import topics from %s: %w", path, err)
 	}

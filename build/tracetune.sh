@@ -2,6 +2,7 @@
 # One entry point for a fresh Debian 12 / Ubuntu 24.04 machine:
 #   bash build/tracetune.sh run    install what is missing, build, start the app
 #   bash build/tracetune.sh test   install what is missing, run every test
+#   bash build/tracetune.sh release  build the Linux .tar.gz and .deb and the Windows .exe
 # Each install step is skipped when what it installs is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +70,39 @@ setup() {
   go mod download
 }
 
+# release_linux [WAILS_FLAGS…]: the Linux binary carrying the version, then
+# build/dist/tracetune-V-linux-amd64.tar.gz and tracetune_V_amd64.deb, checked:
+# the .deb declares its libraries and its unpacked binary prints the version.
+release_linux() {
+  local v t0=$SECONDS; v=$(go run ./build/package version)
+  say "release $v: Linux binary"
+  wails build -tags webkit2_41 -ldflags "-X tracetune/app.Version=$v" "$@" >/dev/null
+  say "release $v: Linux packages"
+  go run ./build/package linux build/bin/tracetune build/dist
+  local deb="build/dist/tracetune_${v}_amd64.deb" unpacked; unpacked=$(mktemp -d)
+  local deps; deps=$(dpkg-deb -f "$deb" Depends)
+  for lib in libgtk-3-0 libwebkit2gtk-4.1-0; do
+    case ", $deps," in *", $lib"[,\ ]*) ;; *) echo "$deb does not depend on $lib (Depends: $deps)"; exit 1 ;; esac
+  done
+  dpkg-deb -x "$deb" "$unpacked"
+  [ -f "$unpacked/usr/share/applications/tracetune.desktop" ] || { echo "$deb has no desktop entry"; exit 1; }
+  local said; said=$("$unpacked/usr/bin/tracetune" --version)
+  rm -rf "$unpacked"
+  [ "$said" = "tracetune $v" ] || { echo "the packaged binary says \"$said\", want \"tracetune $v\""; exit 1; }
+  say "Linux release built and checked in $((SECONDS - t0)) s"; ls -l build/dist/
+}
+
+release_windows() {
+  local v t0=$SECONDS; v=$(go run ./build/package version)
+  say "release $v: Windows binary (cross-built, WebView2)"
+  # the frontend and the bindings were just built for Linux: -s -skipbindings
+  wails build -platform windows/amd64 -ldflags "-X tracetune/app.Version=$v" -s -skipbindings -o tracetune.exe >/dev/null
+  cp build/bin/tracetune.exe "build/dist/tracetune-$v-windows-amd64.exe"
+  go run ./build/package check-exe "build/dist/tracetune-$v-windows-amd64.exe"
+  go test -count=1 -run TestWindowsRelease -v ./build/package | grep -E '^(---|ok|FAIL)'
+  say "Windows release built and checked in $((SECONDS - t0)) s"; ls -l build/dist/
+}
+
 run_tests() {
   local t0=$SECONDS
   say "Go: format, vet, layering"
@@ -91,6 +125,9 @@ run_tests() {
   say "Frontend: type check, unit tests, production build"
   (cd frontend && npm run --silent check && npx vitest run && npm run --silent build >/dev/null)
 
+  say "Release build for Linux (the .tar.gz and .deb; Windows is built by release only)"
+  release_linux -s -skipbindings
+
   say "End-to-end: the real app under Xvfb, driven by Chromium"
   bash frontend/tests/e2e/run.sh
   say "all tests passed in $((SECONDS - t0)) s"
@@ -108,11 +145,17 @@ case "${1:-}" in
     setup
     run_tests
     ;;
+  release)
+    setup
+    rm -rf build/dist
+    release_linux -clean
+    release_windows
+    ;;
   setup)
     setup
     ;;
   *)
-    echo "usage: bash build/tracetune.sh run|test|setup" >&2
+    echo "usage: bash build/tracetune.sh run|test|release|setup" >&2
     exit 2
     ;;
 esac

@@ -13,15 +13,19 @@ import (
 
 var providersCommand = Command{Name: "providers",
 	Usage: "providers list | providers test [--name P]\n" +
-		"providers add --name P --kind K [--url U] [--key-stdin] [--api-version V]\n" +
+		"providers add --name P --kind K [--url U] [--key-stdin] [--api-version V] [--account A]\n" +
 		"providers remove --name P",
 	Summary: "model providers: list, test (lists their models), add, remove", Run: providersCmd,
 	Help: `Model providers are OpenAI-compatible endpoints (openai, azure, openrouter,
-ollama, lmstudio, vllm, …). Keys go to the OS keyring, never the database.
+ollama, lmstudio, vllm, fireworks, …). Keys go to the OS keyring, never the
+database.
   list    every provider, the environment one (OPENAI_API_KEY) included
   test    lists the models of one provider (--name) or of every provider
   add     --name, --kind, --url (default per kind), --key or --key-stdin,
-          --api-version (azure)
+          --api-version (azure), --account (fireworks: the account id of
+          accounts/<id>/…; the URL defaults to
+          https://api.fireworks.ai/inference/v1 for chat, training uses
+          https://api.fireworks.ai/v1/accounts/<id>)
   remove  --name`}
 
 var rolesCommand = Command{Name: "roles", Usage: "roles list | roles set --role R --provider P --model M [--json]",
@@ -130,6 +134,7 @@ func providersCmd(e *Env, args []string) error {
 		fs.StringVar(&in.APIKey, "key", "", "API key (visible to other users in the process list; prefer --key-stdin)")
 		keyStdin := fs.Bool("key-stdin", false, "read the API key from the first line of standard input")
 		fs.StringVar(&in.APIVersion, "api-version", "", "Azure api-version")
+		fs.StringVar(&in.Account, "account", "", "Fireworks account id")
 		fs.IntVar(&in.Concurrency, "concurrency", 0, "calls in flight at once")
 		fs.IntVar(&in.RPM, "rpm", 0, "requests per minute (0 = unlimited)")
 		fs.IntVar(&in.MaxRetries, "retries", 0, "retries on 429/5xx/network errors")

@@ -175,12 +175,21 @@ func topicsImport(e *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *file, err)
 	}
-	res, err := topics.New(e.Store).Import(e.Ctx, d.ID, h, !*clear)
+	res, job, err := pipeline.ReplaceTopics(e.Ctx, e.Store, d.ID, pipeline.TopicsSource{Hierarchy: &h, Keep: !*clear})
 	if err != nil {
 		return err
 	}
-	return e.Print(res, func(w io.Writer) {
-		fmt.Fprintf(w, "imported %d topics into %q; %d assignments cleared\n", res.Topics, d.Name, res.Cleared)
+	p, err := e.Jobs.Run(e.Ctx, job)
+	if err != nil {
+		return err
+	}
+	cat, _ := p.Result.(topics.CategorizeResult)
+	out := struct {
+		topics.ImportResult
+		Categorize topics.CategorizeResult `json:"categorize"`
+	}{res, cat}
+	return e.Print(out, func(w io.Writer) {
+		fmt.Fprintf(w, "imported %d topics into %q; %d assignments cleared, %d records categorized again\n", res.Topics, d.Name, res.Cleared, cat.Processed)
 	})
 }
 

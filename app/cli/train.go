@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,16 +14,17 @@ import (
 )
 
 var trainCommand = Command{Name: "train",
-	Usage: "train start --dataset N --trainer openai|azure|trl [--provider P] [--model M]\n" +
+	Usage: "train start --dataset N --trainer openai|azure|fireworks|trl [--provider P] [--model M]\n" +
 		"      [--split 0.9] [--no-stratify] [--include-generated] [--seed S] [--epochs E]\n" +
 		"      [--batch-size B] [--lr-multiplier X] [--reasoning-effort E]\n" +
+		"      [--learning-rate X] [--lora-rank R] [--generations K] [--max-tokens T]\n" +
 		"      [--compute-multiplier X] [--eval-interval K] [--eval-samples K] [--suffix S]\n" +
 		"      [--override-nogo] [--out DIR] [--no-zip] [--wait] [--json]\n" +
 		"train status --dataset N [--job J] [--json]\n" +
 		"train logs --dataset N [--job J] [--after SEQ] [--json]\n" +
 		"train cancel|pause|resume --dataset N [--job J] [--json]\n" +
 		"train list --dataset N [--json]",
-	Summary: "Step 6: RFT on OpenAI or Azure OpenAI, or a TRL GRPO bundle for your own GPUs", Run: trainCmd,
+	Summary: "Step 6: RFT on OpenAI, Azure OpenAI or Fireworks, or a TRL GRPO bundle for your own GPUs", Run: trainCmd,
 	Help: `start splits the dataset's valid records into training and validation
 (--split is the training share, 0.9 by default), stratified by leaf topic
 unless --no-stratify, generated records kept out of validation unless
@@ -35,6 +37,19 @@ that the split is capped and says so in "notes".
                  model --model or the role's (default o4-mini-2025-04-16).
                  Unset hyperparameters are "auto". start returns once the
                  platform accepted the job; --wait follows it to the end.
+  fireworks      open to any Fireworks account (providers add --kind
+                 fireworks --account A). Uploads the split as two datasets
+                 (messages + ground_truth, the grader fields as a JSON
+                 string, also as top-level keys), builds an evaluator from
+                 the grader's Python (an LLM judge's key goes as the secret
+                 TRACETUNE_JUDGE_API_KEY; the judge role must be a public
+                 endpoint), waits until both are ready and creates the RFT
+                 job. --model default accounts/fireworks/models/qwen3-0p6b;
+                 --epochs (5), --learning-rate (0.0001), --lora-rank (8),
+                 --generations (4 rollouts per prompt), --max-tokens (2048),
+                 --batch-size (auto); 0 leaves a value to Fireworks. --suffix
+                 names the output model. status reports the tuned model as
+                 accounts/A/models/<output model>. No pause; cancel works.
   trl            write a bundle folder (--out DIR, default beside the
                  database) and DIR.zip: data/train.jsonl, data/eval.jsonl,
                  reward.py, train.py, requirements.txt, config.yaml,
@@ -86,7 +101,7 @@ func trainStart(e *Env, args []string) error {
 	fs := Flags("train start")
 	ds := fs.String("dataset", "", "dataset name or id")
 	var o train.Options
-	fs.StringVar(&o.Trainer, "trainer", "", "openai, azure or trl")
+	fs.StringVar(&o.Trainer, "trainer", "", "openai, azure, fireworks or trl")
 	fs.StringVar(&o.Provider, "provider", "", "provider name (default: the training role's)")
 	fs.StringVar(&o.Model, "model", "", "base model")
 	fs.Float64Var(&o.Split, "split", 0.9, "training share")
@@ -100,6 +115,10 @@ func trainStart(e *Env, args []string) error {
 	fs.Float64Var(&o.Hyper.ComputeMultiplier, "compute-multiplier", 0, "compute multiplier (0: auto)")
 	fs.IntVar(&o.Hyper.EvalInterval, "eval-interval", 0, "steps between evaluations (0: auto)")
 	fs.IntVar(&o.Hyper.EvalSamples, "eval-samples", 0, "samples per validation prompt (0: auto)")
+	fs.Float64Var(&o.Hyper.LearningRate, "learning-rate", 0, "learning rate (fireworks, trl)")
+	fs.IntVar(&o.Hyper.LoRARank, "lora-rank", 0, "LoRA rank (fireworks, trl)")
+	fs.IntVar(&o.Hyper.NumGenerations, "generations", 0, "rollouts per prompt (fireworks, trl)")
+	fs.IntVar(&o.Hyper.MaxCompletionLength, "max-tokens", 0, "max tokens per rollout (fireworks, trl)")
 	fs.StringVar(&o.Suffix, "suffix", "", "suffix of the fine-tuned model's name")
 	fs.BoolVar(&o.OverrideNoGo, "override-nogo", false, "train after a NO-GO dry run")
 	fs.StringVar(&o.OutDir, "out", "", "trl: the bundle's folder")
@@ -109,7 +128,26 @@ func trainStart(e *Env, args []string) error {
 		return err
 	}
 	if o.Trainer == "" {
-		return Usage("--trainer is required (openai, azure or trl)")
+		return Usage("--trainer is required (openai, azure, fireworks or trl)")
+	}
+	if o.Trainer == "fireworks" {
+		// unset values take the defaults the panel shows; an explicit 0
+		// leaves one to Fireworks
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		d := train.DefaultHyperparameters("fireworks")
+		fill := func(name string, p *int, v int) {
+			if !set[name] {
+				*p = v
+			}
+		}
+		fill("epochs", &o.Hyper.Epochs, d.Epochs)
+		fill("lora-rank", &o.Hyper.LoRARank, d.LoRARank)
+		fill("generations", &o.Hyper.NumGenerations, d.NumGenerations)
+		fill("max-tokens", &o.Hyper.MaxCompletionLength, d.MaxCompletionLength)
+		if !set["learning-rate"] {
+			o.Hyper.LearningRate = d.LearningRate
+		}
 	}
 	if err := o.Validate(); err != nil {
 		return Usage("%v", err)

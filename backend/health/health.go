@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync"
@@ -56,6 +57,7 @@ func roleOf(s []byte) int {
 // record. It is not safe for concurrent use: each goroutine needs its own.
 type Checker struct {
 	parser fastjson.Parser
+	tools  fastjson.Parser // the tools array: the messages' parse must stay intact
 	msgs   []message
 	text   []byte   // message texts and token-counted strings, end to end
 	parts  [][2]int // check 12: the token-counted strings, as spans of text
@@ -198,6 +200,9 @@ func (c *Checker) check(rec *record.Record, set record.Settings, msgs []*fastjso
 			return record.InvalidDataStructure, "messages is not valid JSON: " + err.Error()
 		}
 		msgs = v.GetArray()
+	}
+	if detail := c.checkToolNames(rec.Tools, msgs); detail != "" {
+		return record.InvalidDataStructure, detail
 	}
 	if len(msgs) == 0 {
 		return record.EmptyMessages, "messages is an empty array"
@@ -399,6 +404,43 @@ func arrayOf(v *fastjson.Value) []*fastjson.Value {
 // stringMember returns the string value of member key of v, or nil when v
 // is not an object or that member is not a string (in c.str, valid until
 // the next call).
+// toolName is the rule OpenAI and Azure apply to function names: a name
+// outside it makes the platform reject the whole training file.
+var toolName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// checkToolNames finds a tool offered, or a tool call made, whose function
+// name the platforms reject; "" when all are fine.
+func (c *Checker) checkToolNames(tools []byte, msgs []*fastjson.Value) string {
+	bad := func(where string, name []byte) string {
+		return fmt.Sprintf("%s has the name %q, which OpenAI rejects: function names must match ^[a-zA-Z0-9_-]{1,64}$", where, clip(string(name), 70))
+	}
+	if t := bytes.TrimSpace(tools); len(t) > 0 && string(t) != "null" {
+		if v, err := c.tools.ParseBytes(t); err == nil {
+			for i, tool := range arrayOf(v) {
+				fn := tool.Get("function")
+				if fn == nil || fn.Type() != fastjson.TypeObject {
+					continue
+				}
+				if name := c.stringMember(fn, "name"); !toolName.Match(name) {
+					return bad(fmt.Sprintf("tool %d", i+1), name)
+				}
+			}
+		}
+	}
+	for i, m := range msgs {
+		for k, call := range arrayOf(m.Get("tool_calls")) {
+			fn := call.Get("function")
+			if fn == nil || fn.Type() != fastjson.TypeObject {
+				continue
+			}
+			if name := c.stringMember(fn, "name"); !toolName.Match(name) {
+				return bad(fmt.Sprintf("tool call %d of message %d", k+1, i+1), name)
+			}
+		}
+	}
+	return ""
+}
+
 func (c *Checker) stringMember(v *fastjson.Value, key string) []byte {
 	o := v.GetObject()
 	if o == nil {

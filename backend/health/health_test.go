@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,4 +125,43 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// A function name OpenAI and Azure would reject (they refuse the whole
+// training file for it) makes the record invalid_data_structure, with the
+// rule named; a valid name passes.
+func TestToolNamesFollowOpenAIsRule(t *testing.T) {
+	user := `{"role":"user","content":"What is the weather in Lisbon today?"}`
+	tool := func(name string) string {
+		return `[{"type":"function","function":{"name":` + strconv.Quote(name) + `,"parameters":{"type":"object"}}}]`
+	}
+	call := func(name string) string {
+		return `[` + user + `,{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":` +
+			strconv.Quote(name) + `,"arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"sunny"},` + user + `]`
+	}
+	cases := []struct {
+		name           string
+		messages, tool string
+		want           record.Code
+		detail         string
+	}{
+		{"a valid tool", `[` + user + `]`, tool("get_weather-v2"), record.Valid, ""},
+		{"a space in a tool's name", `[` + user + `]`, tool("get weather"), record.InvalidDataStructure, `tool 1 has the name "get weather"`},
+		{"a dot in a tool's name", `[` + user + `]`, tool("weather.get"), record.InvalidDataStructure, "^[a-zA-Z0-9_-]{1,64}$"},
+		{"a name of 65 characters", `[` + user + `]`, tool(strings.Repeat("a", 65)), record.InvalidDataStructure, "tool 1"},
+		{"a bad name in a tool call", call("get/weather"), "", record.InvalidDataStructure, `tool call 1 of message 2 has the name "get/weather"`},
+		{"a valid tool call", call("get_weather"), "", record.Valid, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec := record.Record{Shape: record.ShapeChat, Messages: json.RawMessage(c.messages)}
+			if c.tool != "" {
+				rec.Tools = json.RawMessage(c.tool)
+			}
+			Check(&rec, record.DefaultSettings())
+			if rec.Code != c.want || !strings.Contains(rec.Detail, c.detail) {
+				t.Fatalf("code %q detail %q, want %q containing %q", rec.Code, rec.Detail, c.want, c.detail)
+			}
+		})
+	}
 }

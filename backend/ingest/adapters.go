@@ -66,16 +66,6 @@ func findAdapter(top map[string]json.RawMessage) *Adapter {
 	return nil
 }
 
-// AdapterByName finds an adapter by its Name.
-func AdapterByName(name string) *Adapter {
-	for i := range Adapters {
-		if Adapters[i].Name == name {
-			return &Adapters[i]
-		}
-	}
-	return nil
-}
-
 // topMembers decodes an item's top-level members (nil if it is not a JSON
 // object).
 func topMembers(item []byte) map[string]json.RawMessage {

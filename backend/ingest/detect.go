@@ -171,6 +171,11 @@ func detectFormat(text []byte) Format {
 	}
 	switch t[0] {
 	case '[':
+		// an array on its first line with more lines after it: a JSONL
+		// file whose lines are arrays (each stored as invalid)
+		if nl := bytes.IndexByte(t, '\n'); nl >= 0 && json.Valid(bytes.TrimSpace(t[:nl])) && len(bytes.TrimSpace(t[nl:])) > 0 {
+			return FormatJSONL
+		}
 		return FormatJSONArray
 	case '{':
 		nl := bytes.IndexByte(t, '\n')

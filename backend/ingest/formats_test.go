@@ -442,3 +442,36 @@ func TestEncodingsAndContainers(t *testing.T) {
 }
 
 var jsonUnmarshal = func(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestOddContainers: nothing a file holds is dropped, whatever its shape.
+func TestOddContainers(t *testing.T) {
+	ctx := context.Background()
+	st := testutil.OpenStore(t)
+	chat := `{"messages":[{"role":"user","content":"What is the capital of France?"}]}`
+	cases := []struct {
+		name, text   string
+		format       Format
+		total, valid int
+	}{
+		{"lines that are arrays are JSONL", "[1,2]\n[3]\n" + chat + "\n", FormatJSONL, 3, 1},
+		{"text after an array's end is one more (invalid) item", "[\n" + chat + "\n]\n{broken", FormatJSONArray, 2, 1},
+		{"a one-line array", "[" + chat + "," + chat + "]", FormatJSONArray, 2, 1},
+		{"a pretty array", "[\n  " + chat + "\n]\n", FormatJSONArray, 1, 1},
+		{"two pretty documents", "{\n \"messages\": [{\"role\":\"user\",\"content\":\"Where is my parcel today?\"}]\n}\n" + "{\n \"messages\": [{\"role\":\"user\",\"content\":\"Where is my invoice today?\"}]\n}\n", FormatJSON, 2, 2},
+		{"a truncated document", "{\n \"messages\": [\n", FormatJSON, 1, 0},
+		{"plain text lines", "hello there\nsecond line\n", FormatJSONL, 2, 0},
+		{"an empty file", "", FormatJSONL, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := newDataset(t, st, c.name)
+			res, err := Import(ctx, st, ds, strings.NewReader(c.text), int64(len(c.text)), Options{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Detected.Format != c.format || res.Total != c.total || res.Valid != c.valid {
+				t.Fatalf("format %s, %d records, %d valid (%v); want %s, %d, %d", res.Detected.Format, res.Total, res.Valid, res.ByCode, c.format, c.total, c.valid)
+			}
+		})
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -76,11 +75,10 @@ const (
 	chunkLines  = 256
 	chunkBytes  = 256 << 10
 	commitEvery = 50000
-	indexBatch  = 10000 // records per search-index write (FTS5 flushes per statement)
 	readBuf     = 1 << 20
 )
 
-// ImportFile imports a JSONL file; report gets bytes done / total.
+// ImportFile imports a file (see Import); report gets bytes done / total.
 func ImportFile(ctx context.Context, st *store.Store, datasetID int64, path string, opt Options, report func(done, total int64)) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -120,14 +118,18 @@ type chunk struct {
 	raws    [][]byte
 	topics  []string
 	skipped int
-	bodies  []string // search text of each record, made by the worker
 }
 
-// Import imports JSONL from r (size is the byte total for progress; 0 if
-// unknown). Reading, parsing+checking (one worker per core) and writing run
-// as a pipeline; duplicates are decided by the writer in line order, so the
-// first of two equal prompts is the valid one. In replace mode the whole
-// import is one transaction that starts by deleting the old records.
+// Import imports a file's content from r (size is the byte total for
+// progress; 0 if unknown): its format and item kind are detected from the
+// first bytes (Options.Format forces the format), a file that is not text is
+// refused before anything is stored (ErrNotText), and every item becomes
+// records through its adapter (see Adapters); JSONL in the gateway or chat
+// shape takes the fast path, line by line. Reading, parsing+checking (one
+// worker per core) and writing run as a pipeline; duplicates are decided by
+// the writer in line order, so the first of two equal prompts is the valid
+// one. In replace mode the whole import is one transaction that starts by
+// deleting the old records.
 func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, size int64, opt Options, report func(done, total int64)) (Result, error) {
 	start := time.Now()
 	res := Result{ByCode: map[string]int{}}
@@ -196,7 +198,6 @@ func Import(ctx context.Context, st *store.Store, datasetID int64, r io.Reader, 
 					}
 				}
 				c.lines, c.nums, c.raws, c.topics = nil, nil, nil, nil
-				c.bodies = searchTexts(c.bodies[:0], c.recs)
 				select {
 				case done <- c:
 				case <-gctx.Done():
@@ -356,19 +357,9 @@ func writeChunks(ctx context.Context, st *store.Store, datasetID int64, mode Mod
 			rt.Rollback()
 		}
 	}()
-	// The search and hash indexes are written by this transaction, in
-	// batches between inserts, from the text the workers made in parallel.
-	var docs []store.IndexDoc
-	index := func() error {
-		err := rt.Index(docs)
-		docs = docs[:0]
-		return err
-	}
 	begin := func() error {
 		var err error
-		if rt, err = st.BeginRecords(ctx, datasetID); err == nil {
-			rt.SelfIndexed()
-		}
+		rt, err = st.BeginRecords(ctx, datasetID)
 		return err
 	}
 	if err := begin(); err != nil {
@@ -405,23 +396,12 @@ func writeChunks(ctx context.Context, st *store.Store, datasetID int64, mode Mod
 			if err := rt.Insert(c.recs); err != nil {
 				return err
 			}
-			for i := range c.recs {
-				docs = append(docs, store.IndexDoc{ID: c.recs[i].ID, Hash: c.recs[i].Hash, Body: c.bodies[i]})
-			}
-			if len(docs) >= indexBatch {
-				if err := index(); err != nil {
-					return err
-				}
-			}
 			res.add(c.recs)
 			inTx += len(c.recs)
 			doneBytes += c.bytes
 			recycle(c)
 			report(doneBytes, size)
 			if mode == Append && inTx >= commitEvery {
-				if err := index(); err != nil {
-					return err
-				}
 				if err := rt.Commit(); err != nil {
 					return err
 				}
@@ -441,23 +421,7 @@ func writeChunks(ctx context.Context, st *store.Store, datasetID int64, mode Mod
 	if len(pending) > 0 {
 		return errors.New("import: internal error: chunks missing from the pipeline")
 	}
-	if err := index(); err != nil {
-		return err
-	}
 	err := rt.Commit()
 	rt = nil
 	return err
-}
-
-// searchTexts appends the search text of each record (what the index
-// shows a search; see health.SearchText).
-func searchTexts(dst []string, recs []record.Record) []string {
-	for i := range recs {
-		t := health.SearchText(&recs[i])
-		if strings.HasPrefix(t, "\x00") { // a layout marker, not text: the messages did not parse
-			t = ""
-		}
-		dst = append(dst, t)
-	}
-	return dst
 }

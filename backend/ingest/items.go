@@ -135,6 +135,15 @@ func readArray(ctx context.Context, r io.Reader, out chan<- *chunk) (int, error)
 			}
 		}
 	}
+	// what follows the array's end is not dropped: one more item, invalid
+	if _, err := dec.Token(); err == nil {
+		rest, _ := io.ReadAll(io.LimitReader(io.MultiReader(dec.Buffered(), r), 1<<20))
+		if rest = bytes.TrimSpace(rest); len(rest) > 0 {
+			n++
+			c.lines = append(c.lines, rest)
+			c.nums = append(c.nums, n)
+		}
+	}
 	return n, flush()
 }
 

@@ -186,3 +186,24 @@ func BenchmarkDeleteOne1M(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/delete")
 }
+
+// BenchmarkListCounts1M measures what the datasets list reads per dataset
+// (record and topic totals, per-topic counts) on a 1M-record dataset: a
+// few rows of the counts tables, not a pass over the records (issue 16).
+func BenchmarkListCounts1M(b *testing.B) {
+	st, ds, _ := bench1M(b)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		c, err := st.DatasetCounts(ctx, ds)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c.Total != 1_000_000 {
+			b.Fatalf("total %d", c.Total)
+		}
+		if _, err := st.CountTopics(ctx, ds); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/list-row")
+}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -425,6 +426,12 @@ func refCheckCodes(rec *record.Record, set record.Settings, decoded *[]any) (rec
 		return record.InvalidDataStructure, "messages is not valid JSON: " + err.Error()
 	}
 	*decoded = msgs
+	// (added with the tool-name rule of issue 20: function names outside
+	// ^[a-zA-Z0-9_-]{1,64}$, in the tools offered or in a tool call, make
+	// the record invalid_data_structure)
+	if detail := refToolNames(rec.Tools, msgs); detail != "" {
+		return record.InvalidDataStructure, detail
+	}
 	if len(msgs) == 0 {
 		return record.EmptyMessages, "messages is an empty array"
 	}
@@ -653,4 +660,43 @@ func refWithFields(promptHash string, fields []byte) string {
 	}
 	sum := sha256.Sum256([]byte(promptHash + string(f)))
 	return promptHash[:16] + hex.EncodeToString(sum[:8])
+}
+
+var refToolName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+func refToolNames(tools json.RawMessage, msgs []any) string {
+	bad := func(where string, name any) string {
+		n, _ := name.(string)
+		return fmt.Sprintf("%s has the name %q, which OpenAI rejects: function names must match ^[a-zA-Z0-9_-]{1,64}$", where, refClip(n, 70))
+	}
+	nameOf := func(x any) (any, bool) {
+		o, ok := x.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		fn, ok := o["function"].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		return fn["name"], true
+	}
+	ok := func(name any) bool { n, isStr := name.(string); return isStr && refToolName.MatchString(n) }
+	var ts []any
+	if json.Unmarshal(tools, &ts) == nil {
+		for i, t := range ts {
+			if name, has := nameOf(t); has && !ok(name) {
+				return bad(fmt.Sprintf("tool %d", i+1), name)
+			}
+		}
+	}
+	for i, m := range msgs {
+		o, _ := m.(map[string]any)
+		calls, _ := o["tool_calls"].([]any)
+		for k, c := range calls {
+			if name, has := nameOf(c); has && !ok(name) {
+				return bad(fmt.Sprintf("tool call %d of message %d", k+1, i+1), name)
+			}
+		}
+	}
+	return ""
 }

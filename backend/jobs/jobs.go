@@ -44,6 +44,27 @@ type Job struct {
 	Work      Work
 }
 
+// StopNote is how work that was stopped says what stopping left, when that
+// is not the usual "finished work was kept" (a replace that was rolled back
+// kept nothing). It wraps the cancellation, so errors.Is(err,
+// context.Canceled) still holds.
+type StopNote struct {
+	Text string
+	Err  error
+}
+
+func (s *StopNote) Error() string { return s.Text }
+func (s *StopNote) Unwrap() error { return s.Err }
+
+// StopMessage is the message of stopped work.
+func StopMessage(err error) string {
+	var n *StopNote
+	if errors.As(err, &n) {
+		return n.Text
+	}
+	return "stopped; finished work was kept"
+}
+
 // Progress is a job's state as the UI and CLI see it.
 type Progress struct {
 	JobID      int64   `json:"job_id"`
@@ -203,7 +224,7 @@ func (r *Runner) run(ctx context.Context, j *job, work Work) {
 	case err == nil:
 		j.p.State = Done
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
-		j.p.State, j.p.Error = Stopped, "stopped; finished work was kept"
+		j.p.State, j.p.Error = Stopped, StopMessage(err)
 	default:
 		j.p.State, j.p.Error = Failed, err.Error()
 	}

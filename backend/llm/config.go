@@ -16,11 +16,12 @@ const (
 	KindOllama     = "ollama"
 	KindLMStudio   = "lmstudio"
 	KindVLLM       = "vllm"
-	KindOther      = "other" // any other OpenAI-compatible endpoint
+	KindFireworks  = "fireworks" // chat at /inference/v1, RFT in the account's control plane
+	KindOther      = "other"     // any other OpenAI-compatible endpoint
 )
 
 // Kinds lists every provider kind, for forms and validation.
-var Kinds = []string{KindOpenAI, KindAzure, KindOpenRouter, KindOllama, KindLMStudio, KindVLLM, KindOther}
+var Kinds = []string{KindOpenAI, KindAzure, KindOpenRouter, KindOllama, KindLMStudio, KindVLLM, KindFireworks, KindOther}
 
 // DefaultBaseURL is the usual base URL of a kind ("" where there is none).
 func DefaultBaseURL(kind string) string {
@@ -35,13 +36,15 @@ func DefaultBaseURL(kind string) string {
 		return "http://localhost:1234/v1"
 	case KindVLLM:
 		return "http://localhost:8000/v1"
+	case KindFireworks:
+		return "https://api.fireworks.ai/inference/v1"
 	}
 	return ""
 }
 
 // NeedsKey says whether a kind cannot work without an API key.
 func NeedsKey(kind string) bool {
-	return kind == KindOpenAI || kind == KindAzure || kind == KindOpenRouter
+	return kind == KindOpenAI || kind == KindAzure || kind == KindOpenRouter || kind == KindFireworks
 }
 
 // DefaultAzureAPIVersion is used for Azure providers that name none.
@@ -65,6 +68,7 @@ type Config struct {
 	Kind       string
 	BaseURL    string
 	APIVersion string // Azure only
+	Account    string // Fireworks only: the account id of the control plane's paths
 	APIKey     string // never logged, stored or printed
 
 	Concurrency int           // calls in flight at once

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +75,9 @@ type ProviderInput struct {
 	APIKey     string `json:"api_key"` // on update, "" keeps the stored key
 	ClearKey   bool   `json:"clear_key"`
 	APIVersion string `json:"api_version"`
+	// Account is a Fireworks provider's account id; it is kept in the
+	// api_version column, which only Azure uses otherwise.
+	Account string `json:"account"`
 	// Resilience settings; 0 = default.
 	Concurrency int `json:"concurrency"`
 	RPM         int `json:"rpm"`
@@ -137,6 +142,11 @@ func (in ProviderInput) toProvider() (store.Provider, error) {
 	}
 	if p.Kind == KindAzure && p.APIVersion == "" {
 		p.APIVersion = DefaultAzureAPIVersion
+	}
+	if p.Kind == KindFireworks {
+		if err := fireworksProvider(&p, in.Account); err != nil {
+			return p, err
+		}
 	}
 	if p.Concurrency <= 0 {
 		p.Concurrency = DefaultConcurrency
@@ -351,9 +361,38 @@ func (m *Manager) Client(ctx context.Context, name string) (*Client, error) {
 }
 
 func configOf(p store.Provider, key string) Config {
-	return Config{Name: p.Name, Kind: p.Kind, BaseURL: p.BaseURL, APIVersion: p.APIVersion, APIKey: key,
+	c := Config{Name: p.Name, Kind: p.Kind, BaseURL: p.BaseURL, APIVersion: p.APIVersion, APIKey: key,
 		Concurrency: p.Concurrency, RPM: p.RPM, MaxRetries: p.MaxRetries, Timeout: time.Duration(p.TimeoutMS) * time.Millisecond,
 		StructuredMode: p.StructuredMode}
+	if p.Kind == KindFireworks {
+		c.Account, c.APIVersion = p.APIVersion, ""
+	}
+	return c
+}
+
+// fireworksAccountRE is what a Fireworks account id looks like (the
+// {account_id} of the control plane's paths).
+var fireworksAccountRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// fireworksProvider checks and stores a Fireworks provider's account (in
+// the api_version column) and completes a bare https://api.fireworks.ai
+// into its OpenAI-compatible chat base, /inference/v1.
+func fireworksProvider(p *store.Provider, account string) error {
+	account = strings.TrimSpace(account)
+	if account == "" {
+		account = p.APIVersion
+	}
+	if !fireworksAccountRE.MatchString(account) {
+		if account == "" {
+			return fmt.Errorf("provider %s: a Fireworks provider needs its account id (--account; the name in accounts/<id>/…, see app.fireworks.ai/account)", p.Name)
+		}
+		return fmt.Errorf("provider %s: account %q is not a Fireworks account id (lowercase letters, digits and -)", p.Name, account)
+	}
+	p.APIVersion = account
+	if u, err := url.Parse(p.BaseURL); err == nil && strings.Trim(u.Path, "/") == "" {
+		p.BaseURL = strings.TrimRight(p.BaseURL, "/") + "/inference/v1"
+	}
+	return nil
 }
 
 // Test lists a provider's models: the Test Connection button.

@@ -79,7 +79,7 @@ func RunStep(ctx context.Context, st *store.Store, datasetID int64, step int, fn
 	if err != nil {
 		state, msg = "failed", err.Error()
 		if ctx.Err() != nil {
-			state, msg = "", "stopped; finished work was kept"
+			state, msg = "", jobs.StopMessage(err)
 		}
 	}
 	_ = st.SetStepState(bg, datasetID, step, state, msg)

@@ -89,6 +89,13 @@ func trainInputs(ctx context.Context, st *store.Store, datasetID int64, trainer 
 		if in.GraderJSON, err = g.Canonical(); err != nil {
 			return in, err
 		}
+	case "fireworks":
+		if in.Evaluator, err = grader.ExportFireworks(g); err != nil {
+			return in, fmt.Errorf("export the grader as a Fireworks evaluator: %w", err)
+		}
+		if in.Grader, err = g.Canonical(); err != nil {
+			return in, err
+		}
 	default:
 		if in.Grader, err = grader.ExportOpenAI(g, trainer == "azure"); err != nil {
 			return in, fmt.Errorf("export the grader for %s: %w", trainer, err)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -118,8 +119,13 @@ func importRun(st *store.Store, datasetID int64, path string, opt ingest.Options
 		opt.Source = "file:" + filepath.Base(path)
 	}
 	return func(ctx context.Context, report jobs.Reporter) (any, error) {
-		return ingest.ImportFile(ctx, st, datasetID, path, opt,
+		r, err := ingest.ImportFile(ctx, st, datasetID, path, opt,
 			func(done, total int64) { report(done, total, "importing "+filepath.Base(path)) })
+		if opt.Mode == ingest.Replace && err != nil && ctx.Err() != nil {
+			// A replace is one transaction: stopping it keeps nothing new.
+			err = &jobs.StopNote{Text: "stopped; the replace was rolled back and the records are as before", Err: err}
+		}
+		return r, err
 	}
 }
 
@@ -262,4 +268,33 @@ func SettingsWork(ctx context.Context, st *store.Store, datasetID int64, set rec
 		})
 		return res, err
 	}}, nil
+}
+
+// TopicsSource is what replaces a dataset's topic hierarchy: a built-in
+// template (by key) or a hierarchy read from a file.
+type TopicsSource struct {
+	Template  string
+	Hierarchy *topics.Hierarchy
+	Keep      bool // keep assignments to topics whose name survives
+}
+
+// ReplaceTopics replaces the hierarchy at once (the editor shows the new
+// tree right away) and returns the job that follows: categorize the records
+// left without a topic, then refresh coverage.
+func ReplaceTopics(ctx context.Context, st *store.Store, datasetID int64, src TopicsSource) (topics.ImportResult, jobs.Job, error) {
+	svc := topics.New(st)
+	var r topics.ImportResult
+	var err error
+	switch {
+	case src.Hierarchy != nil:
+		r, err = svc.Import(ctx, datasetID, *src.Hierarchy, src.Keep)
+	case src.Template != "":
+		r, err = svc.ApplyTemplate(ctx, datasetID, src.Template, src.Keep)
+	default:
+		err = errors.New("no template or hierarchy to replace the topics with")
+	}
+	if err != nil {
+		return r, jobs.Job{}, err
+	}
+	return r, CategorizeWork(st, datasetID, topics.CategorizeOptions{Mode: topics.ModeUnlabeled}), nil
 }

@@ -212,3 +212,26 @@ func TestOneSubjectFileGetsOneTopic(t *testing.T) {
 		t.Fatalf("topics %s %q, coverage %s %q", steps[1].Status, steps[1].Figure, steps[2].Status, steps[2].Figure)
 	}
 }
+
+// A stopped replace keeps nothing new, and says so (not "finished work was
+// kept").
+func TestStoppedReplaceSaysItWasRolledBack(t *testing.T) {
+	st := testutil.OpenStore(t)
+	ctx := context.Background()
+	d, _ := st.CreateDataset(ctx, "rep", "")
+	if _, err := runJob(t, st, ImportWork(st, d.ID, writeJSONL(t, `{"messages":[{"role":"user","content":"How do I reset my password?"}]}`), ingest.Append)); err != nil {
+		t.Fatal(err)
+	}
+	stopped, cancel := context.WithCancel(ctx)
+	cancel()
+	p, err := jobs.New(st, nil).Run(stopped, ImportWork(st, d.ID, tracegenFile(t, 200, 9), ingest.Replace))
+	if err == nil || p.State != jobs.Stopped || !strings.Contains(p.Error, "rolled back") {
+		t.Fatalf("state %s, error %q (%v)", p.State, p.Error, err)
+	}
+	if s := stepState(t, st, d.ID, StepExtract); !strings.Contains(s.Message, "rolled back") {
+		t.Errorf("extract message %q", s.Message)
+	}
+	if c, _ := st.DatasetCounts(ctx, d.ID); c.Total != 1 {
+		t.Fatalf("the stopped replace changed the records: %+v", c)
+	}
+}

@@ -45,9 +45,6 @@ type RecordTx struct {
 	counts     map[record.Code]int
 	topics     map[int64][2]int // valid categorized records per topic: total, low confidence
 	lo, hi     int64            // ids inserted, for the index backlog
-	// selfIndexed: the caller indexes every record it inserts (Index), so
-	// nothing is queued for the background indexer
-	selfIndexed, mergeOff bool
 }
 
 // BeginRecords starts a record transaction on a dataset.
@@ -232,13 +229,7 @@ func (rt *RecordTx) Commit() error {
 			return fmt.Errorf("count topics of dataset %d: %w", rt.datasetID, err)
 		}
 	}
-	if rt.mergeOff {
-		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO records_fts(records_fts, rank) VALUES('automerge', ?)`, ftsAutomerge); err != nil {
-			return fmt.Errorf("index records of dataset %d: %w", rt.datasetID, err)
-		}
-		rt.mergeOff = false
-	}
-	added := rt.hi > 0 && !rt.selfIndexed
+	added := rt.hi > 0
 	if added {
 		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO index_backlog(dataset_id, lo, hi) VALUES (?, ?, ?)`, rt.datasetID, rt.lo, rt.hi); err != nil {
 			return fmt.Errorf("queue records of dataset %d for indexing: %w", rt.datasetID, err)
@@ -274,7 +265,7 @@ func (rt *RecordTx) release() {
 }
 
 // importCacheKB is the page cache of an importing connection.
-const importCacheKB = 32768
+const importCacheKB = 8192
 
 // releaseConn gives a connection back to the pool with the page cache every
 // connection opens with (see Open).

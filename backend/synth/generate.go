@@ -33,6 +33,10 @@ type Result struct {
 	Notes          []string   `json:"notes"`
 }
 
+// maxAvoid is how many prompts already made a retry request lists for the
+// model to steer away from.
+const maxAvoid = 12
+
 // maxRounds bounds how often a topic's shortfall (candidates rejected by a
 // check) is asked again.
 const maxRounds = 3
@@ -46,13 +50,11 @@ const Action = "generate"
 // AcceptPassing the passing candidates then become records.
 func Run(ctx context.Context, st *store.Store, datasetID int64, o Options, progress Progress) (res Result, err error) {
 	res = Result{Candidates: []store.Candidate{}, Notes: []string{}}
-	pv, err := MakePreview(ctx, st, datasetID, o) // the usage is read on return (named results)
+	p, err := newPlanner(ctx, st, datasetID, o)
 	if err != nil {
 		return res, err
 	}
-	res.Preview = pv
-	p, err := newPlanner(ctx, st, datasetID, o)
-	if err != nil {
+	if res.Preview, err = p.preview(ctx); err != nil {
 		return res, err
 	}
 	res.Notes = append(res.Notes, p.notes...)
@@ -65,7 +67,7 @@ func Run(ctx context.Context, st *store.Store, datasetID int64, o Options, progr
 	}
 	gctx := llm.WithAction(ctx, datasetID, Action)
 	ectx := llm.WithAction(ctx, datasetID, Action)
-	defer func() {
+	defer func() { // on every return: the results are named
 		res.Usage = llm.MeterFrom(gctx).Totals()
 		res.EmbeddingUsage = llm.MeterFrom(ectx).Totals()
 	}()
@@ -104,7 +106,7 @@ func Run(ctx context.Context, st *store.Store, datasetID int64, o Options, progr
 		reqs = nil
 		for _, t := range p.leaves {
 			if short := p.want[t.ID] - r.passing[t.ID]; short > 0 {
-				more, err := p.topicRequests(ctx, t, short, round+1)
+				more, err := p.topicRequests(ctx, t, short, round+1, r.recent(t.ID, maxAvoid))
 				if err != nil {
 					return res, err
 				}
@@ -163,6 +165,17 @@ type runner struct {
 	mu      sync.Mutex // the checker, the counts and the result
 	passing map[int64]int
 	res     *Result
+}
+
+// recent returns the texts of the newest passing candidates of a topic.
+func (r *runner) recent(topicID int64, n int) []string {
+	var out []string
+	for i := len(r.res.Candidates) - 1; i >= 0 && len(out) < n; i-- {
+		if c := r.res.Candidates[i]; c.TopicID == topicID && c.Status == store.CandidatePending {
+			out = append(out, c.Text)
+		}
+	}
+	return out
 }
 
 // round sends requests concurrently; it returns the calls that failed.

@@ -169,7 +169,7 @@ func (p *planner) plan(ctx context.Context) error {
 		p.applyCap()
 		for _, t := range p.leaves {
 			if p.want[t.ID] > 0 {
-				rq, err := p.topicRequests(ctx, t, p.want[t.ID], 0)
+				rq, err := p.topicRequests(ctx, t, p.want[t.ID], 0, nil)
 				if err != nil {
 					return err
 				}
@@ -295,7 +295,7 @@ func (p *planner) applyCap() {
 
 // topicRequests makes the requests for k more records of a topic; round
 // picks other sources for a retry.
-func (p *planner) topicRequests(ctx context.Context, t record.Topic, k, round int) ([]request, error) {
+func (p *planner) topicRequests(ctx context.Context, t record.Topic, k, round int, avoid []string) ([]request, error) {
 	pool, err := p.pool(ctx, t.ID)
 	if err != nil {
 		return nil, err
@@ -305,7 +305,7 @@ func (p *planner) topicRequests(ctx context.Context, t record.Topic, k, round in
 	for i := 0; k > 0; i++ {
 		n := min(per, k)
 		k -= n
-		rq := request{topic: t, n: n, voice: i + round*3}
+		rq := request{topic: t, n: n, voice: i + round*3, angle: i/len(voices) + i*3 + round, avoid: avoid}
 		if len(pool) > 0 {
 			// Sources spread over the pool, and move on each round.
 			j := (i*7919 + round*104729) % len(pool)
@@ -355,7 +355,8 @@ func (p *planner) recordRequests(ctx context.Context) error {
 		}
 		left -= n
 		t := p.byID[r.TopicID]
-		p.reqs = append(p.reqs, request{topic: t, source: r, n: n, voice: len(p.reqs), strategy: strategyFor(p.o.Strategy, "records", r, 0)})
+		i := len(p.reqs)
+		p.reqs = append(p.reqs, request{topic: t, source: r, n: n, voice: i, angle: i/len(voices) + i*3, strategy: strategyFor(p.o.Strategy, "records", r, 0)})
 	}
 	if p.capped {
 		p.notes = append(p.notes, fmt.Sprintf("the %.0f %% synthetic cap allows %d more generated records: the plan was cut to them", p.o.MaxShare, a))
@@ -384,7 +385,7 @@ func (p *planner) regenRequests(ctx context.Context) error {
 		cs = cs[:a]
 	}
 	for _, c := range cs {
-		rq := request{topic: p.byID[c.TopicID], n: 1, voice: int(c.ID), strategy: Strategy(c.Strategy)}
+		rq := request{topic: p.byID[c.TopicID], n: 1, voice: int(c.ID), angle: int(c.ID / 3), strategy: Strategy(c.Strategy)}
 		if c.SourceRecordID > 0 {
 			if r, err := p.st.Record(ctx, c.SourceRecordID); err == nil && r.DatasetID == p.ds.ID {
 				rq.source = r
@@ -495,6 +496,12 @@ func MakePreview(ctx context.Context, st *store.Store, datasetID int64, o Option
 	if err != nil {
 		return Preview{}, err
 	}
+	return p.preview(ctx)
+}
+
+// preview is MakePreview of a plan made.
+func (p *planner) preview(ctx context.Context) (Preview, error) {
+	st, o := p.st, p.o
 	pv := Preview{Entry: o.Entry(), Rows: p.rows, Total: p.total(), MaxShare: o.MaxShare, Capped: p.capped, Notes: append([]string{}, p.notes...),
 		BalanceBefore: p.cov.Balance, RatingBefore: p.cov.Rating}
 	if pv.Rows == nil {

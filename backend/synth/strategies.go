@@ -17,7 +17,21 @@ type request struct {
 	examples []string      // few-shot: real prompts of the topic
 	strategy Strategy
 	n        int
-	voice    int // index in voices: who the prompts sound like
+	voice    int      // index in voices: who the prompts sound like
+	angle    int      // index in angles: what kind of case they describe
+	avoid    []string // prompts already made for the topic (retry rounds)
+}
+
+// angles cross the voices so that a run's requests differ even when they
+// share a source and a voice.
+var angles = []string{
+	"a problem that has just happened",
+	"a follow-up after an earlier contact",
+	"a question before buying or starting",
+	"an urgent case",
+	"an unusual edge case",
+	"a choice between options",
+	"a request with several parts",
 }
 
 // voices spread a run's requests over kinds of users, so that requests
@@ -133,7 +147,14 @@ func messagesFor(objective string, o Options, rq request) (system, user string) 
 	if !o.PreserveIntent {
 		intent = "They may ask for a related but different thing within the same topic."
 	}
-	fmt.Fprintf(&b, "Voice: %s\n\n", voices[rq.voice%len(voices)])
+	fmt.Fprintf(&b, "Voice: %s\nKind of case: %s\n\n", voices[rq.voice%len(voices)], angles[rq.angle%len(angles)])
+	if len(rq.avoid) > 0 {
+		b.WriteString("Already written for this topic (write different cases):\n")
+		for _, a := range rq.avoid {
+			fmt.Fprintf(&b, "- %s\n", clip(strings.Join(strings.Fields(a), " "), 300))
+		}
+		b.WriteString("\n")
+	}
 	msgs := parseMessages(rq.source.Messages)
 	text := record.LastUserText(msgs)
 	switch rq.strategy {

@@ -166,7 +166,11 @@ func fitTFIDF(docs [][]string) *tfidf {
 			}
 		}
 	}
-	n := len(docs)
+	return fitDF(df, len(docs))
+}
+
+// fitDF builds a vocabulary from document frequencies over n documents.
+func fitDF(df map[string]int, n int) *tfidf {
 	minDF := max(2, n/500)
 	if n < 50 {
 		minDF = 1
@@ -363,14 +367,20 @@ type features struct {
 	sparse  *sparseSpace // TF-IDF vectors: naming, keywords, shared words
 	dense   *denseSpace  // LSA vectors, neighbour-smoothed: what clustering reads
 	lsa     *lsaModel
+	chars   *tfidf   // character n-gram vocabulary the LSA reads beside the words
+	texts   []string // the texts, until reduce has read their character n-grams
 	surface []string // per term: its commonest written form, for names
 }
 
 // Tuning of the offline vectors, chosen on BANKING77 (k = 77 k-means NMI):
 // TF-IDF 0.656, LSA 100 dims 0.645, plus 10-neighbour smoothing 0.671
 // (word bigrams, 200 dims and spectral clustering measured no better).
+// With Snowball stems, character 3–4-grams beside the words and 150 dims
+// (mean of three seeds on 3,080 messages of the train split, the tuning
+// set): 0.661 → 0.677; BM25 weights, 20 neighbours, a third smoothing
+// pass and 3–5-grams no better.
 const (
-	lsaDims    = 100
+	lsaDims    = 150
 	lsaSample  = 20000 // documents the SVD is fitted on (all are projected)
 	smoothNbrs = 10
 	smoothMax  = 8000 // smoothing compares all pairs: only up to this many documents
@@ -381,7 +391,7 @@ const (
 // pulled towards its nearest neighbours, which tells short messages that
 // say the same with different words apart from ones that share a word.
 func offlineFeatures(texts []string) features {
-	f := features{toks: make([][]string, len(texts))}
+	f := features{toks: make([][]string, len(texts)), texts: texts}
 	forms := map[string]map[string]int{}
 	for i, t := range texts {
 		f.toks[i] = featureTerms(t)
@@ -411,20 +421,27 @@ func offlineFeatures(texts []string) features {
 	return f
 }
 
-// reduce adds the LSA vectors, neighbour-smoothed, that offline clustering
-// reads (a no-op on too little text for a reduction to learn from).
+// reduce adds the vectors offline clustering reads: LSA of the words and
+// character n-grams together, neighbour-smoothed (a no-op on too little
+// text for a reduction to learn from). It reads the texts once and lets
+// them go.
 func (f *features) reduce(seed int64) {
 	n := len(f.sparse.docs)
-	if n < 50 || len(f.tf.terms) < 2*lsaDims {
+	texts := f.texts
+	f.texts = nil
+	if n < 50 || len(f.tf.terms) < 2*lsaDims || len(texts) != n {
 		return
 	}
-	fit := f.sparse
+	f.chars = fitChars(texts)
+	mixed := &sparseSpace{d: f.sparse.d + len(f.chars.terms), docs: make([]sparseVec, n)}
+	parallel(n, func(i int) { mixed.docs[i] = f.mixed(f.sparse.docs[i], texts[i]) })
+	fit := mixed
 	if n > lsaSample {
 		idx := rand.New(rand.NewSource(seed)).Perm(n)[:lsaSample]
-		fit = subset(f.sparse, idx).(*sparseSpace)
+		fit = subset(mixed, idx).(*sparseSpace)
 	}
 	f.lsa = fitLSA(fit, lsaDims, seed)
-	f.dense = f.lsa.embed(f.sparse)
+	f.dense = f.lsa.embed(mixed)
 	if n <= smoothMax {
 		// Twice: neighbours of neighbours count too (k = 77 NMI 0.671 →
 		// 0.673–0.683 over two seeds).
@@ -444,7 +461,7 @@ func (f features) space() space {
 func (f features) vector(text string) []float32 {
 	v := f.tf.vector(featureTerms(text))
 	if f.lsa != nil {
-		return f.lsa.vector(v)
+		return f.lsa.vector(f.mixed(v, text))
 	}
 	out := make([]float32, f.sparse.d)
 	for k, ix := range v.idx {
@@ -490,4 +507,63 @@ func smooth(ds *denseSpace, m int) *denseSpace {
 		out.docs[i] = v
 	})
 	return out
+}
+
+// charGrams calls fn with the character 3- and 4-grams of each feature
+// word of text (stopwords out, intent words in), the word padded with a
+// space on each side: "refund" gives " re", "ref", …, "nd ". They tie
+// together forms and misspellings of a word that stems keep apart
+// ("transfered", "transferred"; "atm", "atms").
+func charGrams(text string, fn func(g string)) {
+	f := strings.FieldsFunc(strings.ToLower(strings.ReplaceAll(text, "'", "")), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, w := range f {
+		if stopwords[w] && !keepWords[w] {
+			continue
+		}
+		r := []rune(" " + w + " ")
+		for n := 3; n <= 4; n++ {
+			for i := 0; i+n <= len(r); i++ {
+				fn(string(r[i : i+n]))
+			}
+		}
+	}
+}
+
+// fitChars fits the character n-gram vocabulary the way fitTFIDF fits the
+// words' (same document-frequency bounds), counting as it goes: the
+// n-grams of 100k texts are not kept.
+func fitChars(texts []string) *tfidf {
+	df := map[string]int{}
+	seen := map[string]bool{}
+	for _, t := range texts {
+		clear(seen)
+		charGrams(t, func(g string) {
+			if !seen[g] {
+				seen[g] = true
+				df[g]++
+			}
+		})
+	}
+	return fitDF(df, len(texts))
+}
+
+// mixed is the vector LSA reads: a text's word TF-IDF vector and its
+// character n-gram TF-IDF vector (indices after the words'), each unit
+// length and weighted equally, then re-normalized.
+func (f *features) mixed(words sparseVec, text string) sparseVec {
+	var toks []string
+	charGrams(text, func(g string) { toks = append(toks, g) })
+	cv := f.chars.vector(toks)
+	v := sparseVec{idx: make([]int32, 0, len(words.idx)+len(cv.idx)), val: make([]float32, 0, len(words.idx)+len(cv.idx))}
+	v.idx = append(v.idx, words.idx...)
+	v.val = append(v.val, words.val...)
+	off := int32(f.sparse.d)
+	for k, ix := range cv.idx {
+		v.idx = append(v.idx, ix+off)
+		v.val = append(v.val, cv.val[k])
+	}
+	normalize(v.val)
+	return v
 }

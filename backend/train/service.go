@@ -24,11 +24,12 @@ import (
 // its export for the chosen trainer) and the dry run it follows.
 type Inputs struct {
 	GraderVersion string
-	Grader        json.RawMessage // OpenAI/Azure: the object for method.reinforcement.grader
-	RewardPy      string          // trl: reward.py from the grader export
-	GraderJSON    json.RawMessage // trl: the grader definition, kept in the bundle for reference
-	DryRunID      int64           // 0 when no dry run ran on this grader version
-	DryRunVerdict string          // GO, CAUTION or NO-GO
+	Grader        json.RawMessage   // OpenAI/Azure: the object for method.reinforcement.grader
+	RewardPy      string            // trl: reward.py from the grader export
+	GraderJSON    json.RawMessage   // trl: the grader definition, kept in the bundle for reference
+	Evaluator     map[string]string // fireworks: the evaluator package (Grader is then the canonical grader JSON)
+	DryRunID      int64             // 0 when no dry run ran on this grader version
+	DryRunVerdict string            // GO, CAUTION or NO-GO
 }
 
 // Service starts and follows training jobs. Zero fields take defaults:
@@ -195,6 +196,9 @@ func (s *Service) resolveProvider(ctx context.Context, info Info, o Options) (st
 		if info.Name == "azure" {
 			return "", "", invalid("trainer azure needs an Azure OpenAI provider; %s is of kind %s", cfg.Name, cfg.Kind)
 		}
+		if info.Name == "fireworks" {
+			return "", "", invalid("trainer fireworks needs a Fireworks provider (providers add --kind fireworks --account A); %s is of kind %s", cfg.Name, cfg.Kind)
+		}
 		return "", "", invalid("provider %s (kind %s) has no fine-tuning API: use an OpenAI or Azure OpenAI provider, or trainer trl", cfg.Name, cfg.Kind)
 	}
 	if model == "" {
@@ -208,6 +212,9 @@ func (s *Service) connect(ctx context.Context, info Info, provider string) (Trai
 	cfg, err := s.providers().Endpoint(ctx, provider)
 	if err != nil {
 		return nil, err
+	}
+	if info.Name == "fireworks" {
+		return s.newFireworksTrainer(info, cfg), nil
 	}
 	return newOpenAITrainer(info, cfg, s.HTTPClient), nil
 }
@@ -291,7 +298,7 @@ func (s *Service) submit(ctx context.Context, tr Trainer, row store.TrainJob, o 
 		return s.fail(ctx, row, err)
 	}
 	sub := Submission{Model: row.BaseModel, Suffix: o.Suffix, Seed: o.Seed, Train: trainBuf.Bytes(), Valid: validBuf.Bytes(),
-		Grader: in.Grader, Hyper: o.Hyper, ResponseFormat: o.ResponseFormat,
+		Grader: in.Grader, Hyper: o.Hyper, ResponseFormat: o.ResponseFormat, Evaluator: in.Evaluator,
 		Metadata: map[string]string{metaKey: token, "dataset": strconv.FormatInt(row.DatasetID, 10), "grader_version": trimTo(in.GraderVersion, 512)},
 		Bundle: BundleSpec{Dir: bundleDir(s.Store, row, o), Zip: !o.NoZip, RewardPy: in.RewardPy, GraderJSON: in.GraderJSON,
 			Manifest: Manifest{Job: row.ID, Dataset: row.DatasetID, GraderVersion: row.GraderVersion, DryRunID: row.DryRunID,
@@ -356,10 +363,16 @@ func applyRemote(row *store.TrainJob, r Remote) {
 			status = row.Status
 		} else if !Final(row.Status) {
 			row.RemoteStatus = status
+			if r.Native != "" {
+				row.RemoteStatus = r.Native
+			}
 			return
 		}
 	}
 	row.Status, row.RemoteStatus = status, r.Status
+	if r.Native != "" {
+		row.RemoteStatus = r.Native
+	}
 	if r.FineTunedModel != "" {
 		row.FineTunedModel = r.FineTunedModel
 	}

@@ -169,7 +169,7 @@ func TestOptionsValidateNameTheBadField(t *testing.T) {
 		{"a full OpenAI set", Options{Trainer: "azure", Split: 0.8, Suffix: "support-v2", Hyper: Hyperparameters{Epochs: 3, BatchSize: 16,
 			LearningRateMultiplier: 1.5, ReasoningEffort: "high", ComputeMultiplier: 2, EvalInterval: 5, EvalSamples: 3}}, ""},
 		{"a TRL set", Options{Trainer: "trl", OutDir: "/tmp/b", Hyper: Hyperparameters{LearningRate: 1e-6, NumGenerations: 4, LoRARank: 8}}, ""},
-		{"an unknown trainer", Options{Trainer: "gpu"}, "not one of openai, azure, trl"},
+		{"an unknown trainer", Options{Trainer: "gpu"}, "not one of openai, azure, fireworks, trl"},
 		{"a split outside 0.5–0.99", Options{Trainer: "openai", Split: 0.3}, "split must be"},
 		{"a suffix with spaces", Options{Trainer: "openai", Suffix: "my model"}, "suffix"},
 		{"a provider for trl", Options{Trainer: "trl", Provider: "oa"}, "takes no provider"},

@@ -1,6 +1,6 @@
 // Package train is Step 6: it splits a dataset's valid records into
 // training and validation sets, writes them in a trainer's format, starts
-// and follows the training job (OpenAI and Azure OpenAI reinforcement
+// and follows the training job (OpenAI, Azure OpenAI and Fireworks reinforcement
 // fine-tuning, or a TRL GRPO bundle for the user's own GPUs) and keeps the
 // job, its split, logs, reward curves and checkpoints in the store, so a job
 // survives the app and polling resumes where it stopped.
@@ -96,6 +96,10 @@ var Trainers = []Info{
 		ProviderKinds: []string{llm.KindAzure}, DefaultModel: "o4-mini-2025-04-16", Models: []string{"o4-mini-2025-04-16", "gpt-5-2025-08-07"},
 		MaxTrain: 50000, MaxValidation: 1000, CanPause: true,
 		Note: "o4-mini RFT is generally available on Azure OpenAI; the judge model must be gpt-4o-2024-08-06 or o3-mini-2025-01-31."},
+	{Name: "fireworks", Label: "Fireworks reinforcement fine-tuning", Remote: true,
+		ProviderKinds: []string{llm.KindFireworks}, DefaultModel: "accounts/fireworks/models/qwen3-0p6b",
+		Models: []string{"accounts/fireworks/models/qwen3-0p6b", "accounts/fireworks/models/llama-v3p1-8b-instruct"},
+		Note:   "Open to any Fireworks account; RFT is free for base models under 16B parameters. The tuned LoRA model deploys on an on-demand deployment."},
 	{Name: "trl", Label: "TRL GRPO bundle (your GPUs)", DefaultModel: "Qwen/Qwen3-1.7B",
 		Models: []string{"Qwen/Qwen3-1.7B", "Qwen/Qwen3-4B", "meta-llama/Llama-3.2-3B-Instruct"},
 		Note:   "Writes a folder (and .zip) with the data, reward.py, train.py and pinned requirements; run it on a GPU machine."},
@@ -138,6 +142,9 @@ func DefaultHyperparameters(trainer string) Hyperparameters {
 	if trainer == "trl" {
 		return Hyperparameters{Epochs: 1, BatchSize: 8, LearningRate: 1e-5, NumGenerations: 8, MaxCompletionLength: 1024, LoRARank: 16}
 	}
+	if trainer == "fireworks" {
+		return fireworksDefaults
+	}
 	return Hyperparameters{ReasoningEffort: "default"}
 }
 
@@ -173,7 +180,7 @@ func (h Hyperparameters) Validate() error {
 
 // Options configure a training job.
 type Options struct {
-	Trainer          string          `json:"trainer"`                   // openai, azure or trl
+	Trainer          string          `json:"trainer"`                   // openai, azure, fireworks or trl
 	Provider         string          `json:"provider,omitempty"`        // "" = the training role's provider (openai/azure)
 	Model            string          `json:"model,omitempty"`           // "" = the training role's model, else the trainer's default
 	Split            float64         `json:"split"`                     // training share, 0.5–0.99; 0 = 0.9

@@ -19,6 +19,7 @@ type Remote struct {
 	TrainedTokens  int64
 	FinishedAt     time.Time
 	Location       string // where the result is, when not on a platform (the TRL bundle's folder)
+	Native         string // the platform's own state word when Status is a mapping of it (Fireworks' JOB_STATE_*)
 }
 
 // RemoteEvent is an event as a platform reports it.
@@ -51,7 +52,8 @@ type Submission struct {
 	Hyper          Hyperparameters
 	ResponseFormat json.RawMessage
 	Metadata       map[string]string
-	Bundle         BundleSpec // trl only
+	Bundle         BundleSpec        // trl only
+	Evaluator      map[string]string // fireworks only: the evaluator package's files (grader.ExportFireworks)
 }
 
 // BundleSpec is where and with what a TRL bundle is written.

@@ -55,7 +55,7 @@ const text = async (loc) => (await loc.textContent()).replace(/\s+/g, ' ').trim(
 
 const byName = (table, name) => table.filter((d) => d.model_name === name);
 
-test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollback', async (t) => {
+test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollback', { timeout: 300_000 }, async (t) => {
   const { page } = app;
   const f = fakes();
   assert.ok(f.finetune && f.litellm, 'the fakes program serves finetune and litellm');

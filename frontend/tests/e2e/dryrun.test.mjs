@@ -107,7 +107,7 @@ async function waitVerdict(page, verdict, n) {
 const histogram = (page) =>
   page.$$eval('[data-testid="dryrun-histogram"] [data-testid="hist-bar"]', (bs) => bs.map((b) => Number(b.dataset.count)));
 
-test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO, compare', async (t) => {
+test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO, compare', { timeout: 300_000 }, async (t) => {
   const { page } = app;
   const name = unique('dryrun');
   // 24 prompts; 18 of them contain their reference word, so the fake's echo

@@ -28,6 +28,26 @@ export async function openApp() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // No hot reload mid-journey: vite's HMR socket (protocol "vite-hmr") never
+  // connects, so an edit elsewhere in the tree cannot reload the page or
+  // swap a component under a running test. The Wails IPC socket is untouched.
+  await page.addInitScript(() => {
+    class Quiet extends EventTarget {
+      CONNECTING = 0;
+      OPEN = 1;
+      CLOSING = 2;
+      CLOSED = 3;
+      readyState = 0;
+      send() {}
+      close() {}
+    }
+    window.WebSocket = new Proxy(window.WebSocket, {
+      construct(Native, args) {
+        const p = args[1];
+        return p === 'vite-hmr' || (Array.isArray(p) && p.includes('vite-hmr')) ? new Quiet() : new Native(...args);
+      },
+    });
+  });
   await gotoApp(page);
   return { browser, page, errors, close: () => browser.close() };
 }

@@ -276,21 +276,19 @@ test('regenerate names what it clears; template, low confidence, export and impo
   assert.equal(exported.topics.length, 5);
   const genNames = exported.topics.map((x) => x.name).sort();
 
-  // A template that clears: every record becomes uncategorized, and step 2
-  // offers "categorize unlabeled".
+  // A template that clears: every assignment goes, and categorization of
+  // the records left without a topic follows by itself.
   await page.getByTestId('template-select').selectOption('customer_support');
   await page.getByTestId('use-template').click();
   await page.getByText('Clear all 300 assignments').click();
   await page.getByTestId('replace-confirm').click();
   await page.locator('[data-testid="topic-row"][data-topic="billing_payments"]').waitFor();
-  assert.equal((await call(page, 'Topics.Stats', id)).uncategorized, 300);
-  const callout = page.getByTestId('unlabeled-callout');
-  await callout.getByText('300 valid records have no topic').waitFor();
-  await callout.getByRole('button', { name: 'Categorize unlabeled' }).click();
-  await page.getByTestId('confirm').click();
-  await page.getByTestId('step2-notice').getByText(/Categorization (started|finished)/).waitFor();
+  await page
+    .getByTestId('step2-notice')
+    .getByText(/300 assignments cleared; categorizing|Categorization finished/)
+    .waitFor();
   await waitJobsDone(page, id);
-  await callout.waitFor({ state: 'detached' });
+  await page.getByTestId('unlabeled-callout').waitFor({ state: 'detached' });
   const tpl = await call(page, 'Topics.Stats', id);
   assert.equal(tpl.categorized, 300);
   t.diagnostic(`customer_support template on the fixture: ${tpl.low_confidence} of 300 under 0.7`);
@@ -311,14 +309,17 @@ test('regenerate names what it clears; template, low confidence, export and impo
   );
 
   // Import the exported hierarchy back, keeping assignments: the generated
-  // topics return; records of help-desk topics become uncategorized.
+  // topics return; no help-desk name survives, so every record lost its
+  // topic, and categorization gives each one again.
   await page.getByRole('button', { name: 'Import topics JSON…' }).click();
   await page.getByText('Keep assignments of topics whose name survives').click();
   await page.getByTestId('replace-confirm').click();
-  await page.getByTestId('step2-notice').getByText('5 topics from').waitFor();
+  await page.locator(`[data-testid="topic-row"][data-topic="${genNames[0]}"]`).waitFor();
   const names = (await call(page, 'Topics.Tree', id)).map((n) => n.name).sort();
   assert.deepEqual(names, genNames);
-  // No help-desk name survives, so keeping leaves nothing to keep.
-  assert.equal((await call(page, 'Topics.Stats', id)).uncategorized, 300);
+  await waitJobsDone(page, id);
+  const back = await call(page, 'Topics.Stats', id);
+  assert.equal(back.uncategorized, 0);
+  assert.equal(back.categorized, 300);
   assert.deepEqual(app.errors, []);
 });

@@ -3,6 +3,9 @@ export namespace app {
 	export enum Event {
 	    Job = "job",
 	    Changed = "changed",
+	    MenuNewDataset = "menu:new-dataset",
+	    MenuImport = "menu:import",
+	    MenuExport = "menu:export",
 	}
 	export class Added {
 	    topic: record.Topic;
@@ -513,6 +516,22 @@ export namespace app {
 	    }
 	}
 	
+	export class Replaced {
+	    topics: number;
+	    cleared: number;
+	    job_id: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Replaced(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.topics = source["topics"];
+	        this.cleared = source["cleared"];
+	        this.job_id = source["job_id"];
+	    }
+	}
 	export class Role {
 	    role: string;
 	    provider: string;
@@ -2103,6 +2122,7 @@ export namespace health {
 	    codes: CodeCount[];
 	    advice: string[];
 	    same_prompt: store.PromptGroup[];
+	    same_prompt_skipped: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Report(source);
@@ -2118,6 +2138,7 @@ export namespace health {
 	        this.codes = this.convertValues(source["codes"], CodeCount);
 	        this.advice = source["advice"];
 	        this.same_prompt = this.convertValues(source["same_prompt"], store.PromptGroup);
+	        this.same_prompt_skipped = source["same_prompt_skipped"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -3055,20 +3076,6 @@ export namespace synth {
 
 export namespace topics {
 	
-	export class ImportResult {
-	    topics: number;
-	    cleared: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportResult(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.topics = source["topics"];
-	        this.cleared = source["cleared"];
-	    }
-	}
 	export class LowItem {
 	    record_id: number;
 	    text: string;

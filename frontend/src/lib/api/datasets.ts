@@ -36,6 +36,9 @@ export const createFromFileWith = (name: string, objective: string, path: string
 export const importFile = (id: number, path: string, mode: 'append' | 'replace'): Promise<number> => D.Import(id, path, mode);
 export const updateDataset = (id: number, name: string, objective: string): Promise<void> => D.Update(id, name, objective);
 export const duplicateDataset = (id: number, newName: string): Promise<Dataset> => D.Duplicate(id, newName);
+/** Changes the validation settings and starts the revalidation; returns the job id. */
+export const setDatasetSettings = (id: number, s: { min_user_chars: number; max_tokens: number }): Promise<number> =>
+  D.SetSettings(id, s as record.Settings);
 export const deleteDataset = (id: number): Promise<void> => D.Delete(id);
 export const exportDataset = (id: number, path: string, validOnly: boolean, format: 'original' | 'rft'): Promise<number> =>
   D.Export(id, path, validOnly, format);

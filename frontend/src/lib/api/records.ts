@@ -59,5 +59,7 @@ export const getRecord = (id: number): Promise<FullRecord> => R.Get(id) as unkno
 export const updateRecord = (id: number, jsonText: string): Promise<FullRecord> =>
   R.Update(id, jsonText) as unknown as Promise<FullRecord>;
 export const deleteRecords = (datasetId: number, ids: number[]): Promise<number> => R.Delete(datasetId, ids);
+/** Deletes every record matching the filters of q ("all N matching", cursor ignored) in one transaction. */
+export const deleteMatching = (q: RecordQuery): Promise<number> => R.DeleteMatching(wire(q));
 export const healthReport = (datasetId: number): Promise<HealthReport> => R.Health(datasetId);
 export const validationCodes = (): Promise<string[]> => R.Codes();

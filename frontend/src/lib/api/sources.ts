@@ -42,4 +42,7 @@ export const createFromSource = (name: string, objective: string, source: string
 
 /** Starts a background pull of traces newer than the last pull; returns the job id. */
 export const pullTraces = (datasetId: number, source: string): Promise<number> => S.Pull(datasetId, source);
+/** Links a source to the dataset with a filter and starts the first pull; returns the job id. */
+export const connectSource = (datasetId: number, source: string, f: TraceFilter): Promise<number> =>
+  S.Connect(datasetId, source, app.FilterInput.createFrom(f));
 export const linkedSources = (datasetId: number): Promise<Linked[]> => S.Linked(datasetId);

@@ -6,7 +6,8 @@ import type { app, coverage, topics } from '../../../wailsjs/go/models';
 export type TopicNode = topics.Node;
 export type TopicStats = topics.Stats;
 export type Template = topics.Template;
-export type ImportResult = topics.ImportResult;
+/** A replaced hierarchy and the job that categorizes what lost its topic. */
+export type Replaced = app.Replaced;
 export type LowItem = topics.LowItem;
 export type CoverageReport = coverage.Report;
 export type CoverageStat = coverage.Stat;
@@ -25,7 +26,7 @@ export const generateTopics = (datasetId: number, k: number, offline: boolean): 
 export const categorize = (datasetId: number, mode: CategorizeMode, offline: boolean): Promise<number> =>
   T.Categorize(datasetId, mode, offline);
 
-export const applyTemplate = (datasetId: number, key: string, keep: boolean): Promise<ImportResult> =>
+export const applyTemplate = (datasetId: number, key: string, keep: boolean): Promise<Replaced> =>
   T.ApplyTemplate(datasetId, key, keep);
 export const addTopic = (datasetId: number, parentId: number, name: string, description: string, keywords: string[]): Promise<Added> =>
   T.AddTopic(datasetId, parentId, name, description, keywords);
@@ -47,9 +48,13 @@ export const lowConfidence = (datasetId: number, afterId: number, limit: number)
 export const confirmRecords = (datasetId: number, recordIds: number[]): Promise<void> => T.Confirm(datasetId, recordIds);
 export const moveRecords = (datasetId: number, recordIds: number[], topicId: number): Promise<void> =>
   T.MoveRecords(datasetId, recordIds, topicId);
+/** Confirms the topic of every low-confidence record; returns how many. */
+export const confirmAllLow = (datasetId: number): Promise<number> => T.ConfirmAllLow(datasetId);
+/** Moves every low-confidence record to a leaf topic; returns how many. */
+export const moveAllLow = (datasetId: number, topicId: number): Promise<number> => T.MoveAllLow(datasetId, topicId);
 
 export const pickTopicsExportPath = (datasetId: number): Promise<string> => T.PickExportPath(datasetId);
 export const exportTopics = (datasetId: number, path: string): Promise<void> => T.ExportHierarchy(datasetId, path);
 export const pickTopicsImportFile = (): Promise<string> => T.PickImportFile();
-export const importTopics = (datasetId: number, path: string, keep: boolean): Promise<ImportResult> =>
+export const importTopics = (datasetId: number, path: string, keep: boolean): Promise<Replaced> =>
   T.ImportHierarchy(datasetId, path, keep);

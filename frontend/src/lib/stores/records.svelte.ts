@@ -5,6 +5,8 @@ export const recordsUI = $state({
   issues: false,
   browser: null as null | { code: string },
   viewer: 0, // record id; 0 = closed
+  // dataset settings, opened on the field to change (View Issues' advice)
+  settings: null as null | { focus: 'max' | 'min' | '' },
 });
 
 export function openIssues() {
@@ -19,8 +21,14 @@ export function openRecord(id: number) {
   recordsUI.viewer = id;
 }
 
+/** Opens the dataset settings, on the maximum prompt tokens or the minimum user message length. */
+export function openSettings(focus: 'max' | 'min' | '' = '') {
+  recordsUI.settings = { focus };
+}
+
 export function closeAllRecords() {
   recordsUI.issues = false;
   recordsUI.browser = null;
   recordsUI.viewer = 0;
+  recordsUI.settings = null;
 }

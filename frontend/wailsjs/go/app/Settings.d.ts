@@ -4,11 +4,15 @@ import {app} from '../models';
 
 export function AddProvider(arg1:app.ProviderInput):Promise<app.Provider>;
 
+export function DataDir():Promise<string>;
+
 export function DeletePrice(arg1:string):Promise<void>;
 
 export function KeyStorage():Promise<app.KeyStorage>;
 
 export function Kinds():Promise<Array<app.Kind>>;
+
+export function OpenDataDir():Promise<void>;
 
 export function Prices():Promise<Array<app.Price>>;
 

@@ -6,6 +6,10 @@ export function AddProvider(arg1) {
   return window['go']['app']['Settings']['AddProvider'](arg1);
 }
 
+export function DataDir() {
+  return window['go']['app']['Settings']['DataDir']();
+}
+
 export function DeletePrice(arg1) {
   return window['go']['app']['Settings']['DeletePrice'](arg1);
 }
@@ -16,6 +20,10 @@ export function KeyStorage() {
 
 export function Kinds() {
   return window['go']['app']['Settings']['Kinds']();
+}
+
+export function OpenDataDir() {
+  return window['go']['app']['Settings']['OpenDataDir']();
 }
 
 export function Prices() {

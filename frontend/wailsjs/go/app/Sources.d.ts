@@ -3,6 +3,8 @@
 import {app} from '../models';
 import {gateway} from '../models';
 
+export function Connect(arg1:number,arg2:string,arg3:app.FilterInput):Promise<number>;
+
 export function CreateDataset(arg1:app.CreateInput):Promise<app.Created>;
 
 export function Kinds():Promise<Array<app.SourceKind>>;
