@@ -54,6 +54,9 @@ type Kind struct {
 	DefaultURL     string `json:"default_url"`
 	NeedsKey       bool   `json:"needs_key"`
 	UsesAPIVersion bool   `json:"uses_api_version"`
+	// UsesAccount: the provider needs an account id (Fireworks), kept in the
+	// api_version field of the form.
+	UsesAccount bool `json:"uses_account"`
 }
 
 // KeyStorage says where keys are kept, with the note Settings shows.
@@ -109,7 +112,7 @@ func (s *Settings) KeyStorage() KeyStorage {
 func (s *Settings) Kinds() []Kind {
 	out := make([]Kind, 0, len(llm.Kinds))
 	for _, k := range llm.Kinds {
-		out = append(out, Kind{Kind: k, DefaultURL: llm.DefaultBaseURL(k), NeedsKey: llm.NeedsKey(k), UsesAPIVersion: k == llm.KindAzure})
+		out = append(out, Kind{Kind: k, DefaultURL: llm.DefaultBaseURL(k), NeedsKey: llm.NeedsKey(k), UsesAPIVersion: k == llm.KindAzure, UsesAccount: k == llm.KindFireworks})
 	}
 	return out
 }

@@ -231,6 +231,7 @@ export namespace app {
 	    default_url: string;
 	    needs_key: boolean;
 	    uses_api_version: boolean;
+	    uses_account: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Kind(source);
@@ -242,6 +243,7 @@ export namespace app {
 	        this.default_url = source["default_url"];
 	        this.needs_key = source["needs_key"];
 	        this.uses_api_version = source["uses_api_version"];
+	        this.uses_account = source["uses_account"];
 	    }
 	}
 	export class Linked {
