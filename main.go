@@ -11,7 +11,6 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
-	"github.com/wailsapp/wails/v2/pkg/options/windows"
 
 	"tracetune/app"
 	"tracetune/app/cli"
@@ -60,7 +59,6 @@ func main() {
 		WindowStartState: start,
 		Menu:             app.Menu(deps),
 		Linux:            &linux.Options{Icon: icon, ProgramName: "tracetune"},
-		Windows:          &windows.Options{},
 		AssetServer:      &assetserver.Options{Assets: assets},
 		OnStartup:        app.OnStartup(deps),
 		OnBeforeClose:    app.OnBeforeClose(deps),

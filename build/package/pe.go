@@ -11,8 +11,8 @@ import (
 )
 
 // CheckWindowsExe checks that path is a 64-bit (PE32+) Windows GUI
-// executable whose version resource says version, both in the fixed file
-// info (a.b.c.0) and in the ProductVersion string.
+// executable with an icon, whose version resource says version, both in
+// the fixed file info (a.b.c.0) and in the ProductVersion string.
 func CheckWindowsExe(path, version string) error {
 	f, err := pe.Open(path)
 	if err != nil {
@@ -29,9 +29,12 @@ func CheckWindowsExe(path, version string) error {
 	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
 		return fmt.Errorf("%s: subsystem %d, want the Windows GUI subsystem (%d)", path, oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
 	}
-	vi, err := versionResource(f)
+	vi, err := resource(f, rtVersion)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := resource(f, rtGroupIcon); err != nil {
+		return fmt.Errorf("%s: no app icon: %w", path, err)
 	}
 	fixed, product, err := parseVersionInfo(vi)
 	if err != nil {
@@ -56,11 +59,15 @@ func fixedVersion(v string) string {
 	return strings.Join(parts[:4], ".")
 }
 
-const rtVersion = 16 // RT_VERSION
+// Resource types.
+const (
+	rtGroupIcon = 14 // RT_GROUP_ICON
+	rtVersion   = 16 // RT_VERSION
+)
 
-// versionResource returns the bytes of the first RT_VERSION resource:
-// .rsrc is a three-level directory (type, name, language) of entries.
-func versionResource(f *pe.File) ([]byte, error) {
+// resource returns the bytes of the first resource of type typ: .rsrc is a
+// three-level directory (type, name, language) of entries.
+func resource(f *pe.File, typ uint32) ([]byte, error) {
 	sec := f.Section(".rsrc")
 	if sec == nil {
 		return nil, errors.New("no resource section (.rsrc)")
@@ -91,7 +98,7 @@ func versionResource(f *pe.File) ([]byte, error) {
 		return nil, err
 	}
 	for _, t := range types {
-		if t[0] != rtVersion || t[1]&subdir == 0 {
+		if t[0] != typ || t[1]&subdir == 0 {
 			continue
 		}
 		off := t[1] &^ subdir
@@ -102,12 +109,12 @@ func versionResource(f *pe.File) ([]byte, error) {
 				return nil, err
 			}
 			if len(es) == 0 {
-				return nil, errors.New("empty version resource directory")
+				return nil, fmt.Errorf("empty resource directory (type %d)", typ)
 			}
 			off = es[0][1]
 			if level == 0 {
 				if off&subdir == 0 {
-					return nil, errors.New("version resource without a language level")
+					return nil, fmt.Errorf("resource type %d without a language level", typ)
 				}
 				off &^= subdir
 			}
@@ -119,11 +126,11 @@ func versionResource(f *pe.File) ([]byte, error) {
 		size := binary.LittleEndian.Uint32(data[off+4:])
 		start := int(rva) - int(sec.VirtualAddress)
 		if start < 0 || start+int(size) > len(data) {
-			return nil, errors.New("version resource data out of bounds")
+			return nil, fmt.Errorf("resource type %d: data out of bounds", typ)
 		}
 		return data[start : start+int(size)], nil
 	}
-	return nil, errors.New("no version resource (RT_VERSION)")
+	return nil, fmt.Errorf("no resource of type %d", typ)
 }
 
 // parseVersionInfo reads VS_VERSIONINFO: the fixed file version and the

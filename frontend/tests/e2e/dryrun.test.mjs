@@ -74,7 +74,8 @@ const nodeStatus = (page, n, status, timeout = 60_000) =>
     { timeout },
   );
 
-async function saveScript(page, source) {
+async function saveScript(page, name, source) {
+  await page.getByTestId('component-name-0').fill(name);
   await page.getByTestId('script-source-0').fill(source);
   await page.getByTestId('grader-weight-sum').getByText('Weights sum to 1').waitFor();
   await page.waitForFunction(() => !document.querySelector('[data-testid="grader-save"]')?.disabled);
@@ -151,7 +152,11 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   await page.getByTestId('step4').waitFor();
   await page.getByTestId('preset-conciseness').click();
   await page.getByTestId('script-signature').waitFor();
-  await saveScript(page, 'def grade(sample, item):\n    return 1.0 if sample["output_text"] == item["reference_answer"] else 0.0\n');
+  await saveScript(
+    page,
+    'exact',
+    'def grade(sample, item):\n    return 1.0 if sample["output_text"] == item["reference_answer"] else 0.0\n',
+  );
   const strictVersion = (await call(page, 'Grader.Get', id)).version;
 
   // Step 5 from the Grader panel's Dry Run button: nothing run yet.
@@ -205,7 +210,11 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   // Adjust Grader: a fairer script (the answer contains the reference word).
   await page.getByTestId('adjust-grader').click();
   await page.getByTestId('step4').waitFor();
-  await saveScript(page, 'def grade(sample, item):\n    return 1.0 if item["reference_answer"] in sample["output_text"] else 0.0\n');
+  await saveScript(
+    page,
+    'contains',
+    'def grade(sample, item):\n    return 1.0 if item["reference_answer"] in sample["output_text"] else 0.0\n',
+  );
   // The run graded with the older grader is stale on the canvas.
   await nodeStatus(page, 5, 'attention');
 
@@ -265,7 +274,11 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   const answer = await dialog.getByTestId('answer-turn-text').first().textContent();
   assert.match(prompt, /^Question \d+: the code word is kiwi\d+x\. Repeat it\.$/);
   assert.equal(answer, `echo: ${prompt}`);
-  assert.equal(await dialog.getByTestId('sample-component').count(), 1);
+  // The grader's one component, with its score.
+  const comps = await dialog
+    .getByTestId('sample-component')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(0, 2).map((c) => c.textContent.trim())));
+  assert.deepEqual(comps, [['contains', '1.000']]);
   await shot(page, 'sample');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
