@@ -121,6 +121,40 @@ func (e *Env) Dataset(nameOrID string) (record.Dataset, error) {
 	return e.Store.FindDataset(e.Ctx, nameOrID)
 }
 
+// Sub is one subcommand of a command ("grader set").
+type Sub struct {
+	Name string
+	Run  func(e *Env, args []string) error
+}
+
+// Dispatch runs the subcommand that args[0] names, or says which exist.
+func Dispatch(e *Env, cmd string, args []string, subs ...Sub) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.Name
+	}
+	if len(args) == 0 {
+		return Usage("%s needs a subcommand: %s", cmd, strings.Join(names, ", "))
+	}
+	for _, s := range subs {
+		if s.Name == args[0] {
+			return s.Run(e, args[1:])
+		}
+	}
+	return Usage("unknown %s subcommand %q (%s)", cmd, args[0], strings.Join(names, ", "))
+}
+
+// DatasetOnly parses the flags of a subcommand that takes only --dataset
+// and resolves the dataset.
+func (e *Env) DatasetOnly(name string, args []string) (record.Dataset, error) {
+	fs := Flags(name)
+	ds := fs.String("dataset", "", "dataset name or id")
+	if err := Parse(fs, args); err != nil {
+		return record.Dataset{}, err
+	}
+	return e.Dataset(*ds)
+}
+
 // Flags returns a flag set that reports errors as usage errors.
 func Flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

@@ -205,12 +205,7 @@ type deployStatusView struct {
 }
 
 func deployStatus(e *Env, args []string) error {
-	fs := Flags("deploy status")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("deploy status", args)
 	if err != nil {
 		return err
 	}
@@ -253,12 +248,7 @@ func deployStatus(e *Env, args []string) error {
 }
 
 func deployRollback(e *Env, args []string) error {
-	fs := Flags("deploy rollback")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("deploy rollback", args)
 	if err != nil {
 		return err
 	}

@@ -49,20 +49,12 @@ CAUTION, < 50 % NO-GO; std (population): > 0.10 GO, 0.05–0.10 CAUTION,
 < 0.05 NO-GO; more than 10 % grader errors is NO-GO.`}
 
 func dryrunCmd(e *Env, args []string) error {
-	if len(args) == 0 {
-		return Usage("dryrun needs a subcommand: run, show, list or compare")
-	}
-	switch args[0] {
-	case "run":
-		return dryrunRun(e, args[1:])
-	case "show":
-		return dryrunShow(e, args[1:])
-	case "list":
-		return dryrunList(e, args[1:])
-	case "compare":
-		return dryrunCompare(e, args[1:])
-	}
-	return Usage("unknown dryrun subcommand %q (run, show, list, compare)", args[0])
+	return Dispatch(e, "dryrun", args,
+		Sub{"run", dryrunRun},
+		Sub{"show", dryrunShow},
+		Sub{"list", dryrunList},
+		Sub{"compare", dryrunCompare},
+	)
 }
 
 func dryrunRun(e *Env, args []string) error {
@@ -156,12 +148,7 @@ func dryrunShow(e *Env, args []string) error {
 }
 
 func dryrunList(e *Env, args []string) error {
-	fs := Flags("dryrun list")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("dryrun list", args)
 	if err != nil {
 		return err
 	}

@@ -49,22 +49,13 @@ presets lists the ready-made graders (--json: [{"id","name","description",
 "components"}]).`}
 
 func graderCmd(e *Env, args []string) error {
-	if len(args) == 0 {
-		return Usage("grader needs a subcommand: show, set, test, export or presets")
-	}
-	switch args[0] {
-	case "show":
-		return graderShow(e, args[1:])
-	case "set":
-		return graderSet(e, args[1:])
-	case "test":
-		return graderTest(e, args[1:])
-	case "export":
-		return graderExport(e, args[1:])
-	case "presets":
-		return graderPresets(e, args[1:])
-	}
-	return Usage("unknown grader subcommand %q (show, set, test, export, presets)", args[0])
+	return Dispatch(e, "grader", args,
+		Sub{"show", graderShow},
+		Sub{"set", graderSet},
+		Sub{"test", graderTest},
+		Sub{"export", graderExport},
+		Sub{"presets", graderPresets},
+	)
 }
 
 // graderView is the grader as show prints it: the set format plus its
@@ -76,12 +67,7 @@ type graderView struct {
 }
 
 func graderShow(e *Env, args []string) error {
-	fs := Flags("grader show")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("grader show", args)
 	if err != nil {
 		return err
 	}

@@ -222,12 +222,7 @@ func printCodes(w io.Writer, by map[string]int) {
 }
 
 func healthCmd(e *Env, args []string) error {
-	fs := Flags("health")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("health", args)
 	if err != nil {
 		return err
 	}

@@ -35,24 +35,18 @@ node exactly as the window does. --since starts elsewhere (RFC 3339, a date
 or a duration such as 24h).`}
 
 func sourcesCmd(e *Env, args []string) error {
-	if len(args) == 0 {
-		return Usage("sources needs a subcommand: add, list, test or remove")
-	}
-	switch args[0] {
-	case "add":
-		return sourcesAdd(e, args[1:])
-	case "list":
-		fs := Flags("sources list")
-		if err := Parse(fs, args[1:]); err != nil {
-			return err
-		}
-		return sourcesList(e)
-	case "test":
-		return sourcesTest(e, args[1:])
-	case "remove", "rm":
-		return sourcesRemove(e, args[1:])
-	}
-	return Usage("unknown sources subcommand %q (add, list, test, remove)", args[0])
+	return Dispatch(e, "sources", args,
+		Sub{"add", sourcesAdd},
+		Sub{"list", func(e *Env, args []string) error {
+			if err := Parse(Flags("sources list"), args); err != nil {
+				return err
+			}
+			return sourcesList(e)
+		}},
+		Sub{"test", sourcesTest},
+		Sub{"remove", sourcesRemove},
+		Sub{"rm", sourcesRemove},
+	)
 }
 
 func sourcesAdd(e *Env, args []string) error {

@@ -40,20 +40,12 @@ unless set with --target), the balance score and rating, and how many
 records each under-served topic needs.`}
 
 func topicsCmd(e *Env, args []string) error {
-	if len(args) == 0 {
-		return Usage("topics needs a subcommand: generate, export, import or list")
-	}
-	switch args[0] {
-	case "generate":
-		return topicsGenerate(e, args[1:])
-	case "export":
-		return topicsExport(e, args[1:])
-	case "import":
-		return topicsImport(e, args[1:])
-	case "list":
-		return topicsList(e, args[1:])
-	}
-	return Usage("unknown topics subcommand %q (generate, export, import, list)", args[0])
+	return Dispatch(e, "topics", args,
+		Sub{"generate", topicsGenerate},
+		Sub{"list", topicsList},
+		Sub{"export", topicsExport},
+		Sub{"import", topicsImport},
+	)
 }
 
 func topicsGenerate(e *Env, args []string) error {
@@ -194,12 +186,7 @@ func topicsImport(e *Env, args []string) error {
 }
 
 func topicsList(e *Env, args []string) error {
-	fs := Flags("topics list")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("topics list", args)
 	if err != nil {
 		return err
 	}

@@ -79,22 +79,18 @@ Jobs survive the app: the window resumes polling every job not over when it
 starts, and a job started here shows there.`}
 
 func trainCmd(e *Env, args []string) error {
-	if len(args) == 0 {
-		return Usage("train needs a subcommand: start, status, logs, cancel, pause, resume or list")
+	control := func(action string) func(*Env, []string) error {
+		return func(e *Env, args []string) error { return trainControl(e, action, args) }
 	}
-	switch args[0] {
-	case "start":
-		return trainStart(e, args[1:])
-	case "status":
-		return trainStatus(e, args[1:])
-	case "logs":
-		return trainLogs(e, args[1:])
-	case "cancel", "pause", "resume":
-		return trainControl(e, args[0], args[1:])
-	case "list":
-		return trainList(e, args[1:])
-	}
-	return Usage("unknown train subcommand %q (start, status, logs, cancel, pause, resume, list)", args[0])
+	return Dispatch(e, "train", args,
+		Sub{"start", trainStart},
+		Sub{"status", trainStatus},
+		Sub{"logs", trainLogs},
+		Sub{"cancel", control("cancel")},
+		Sub{"pause", control("pause")},
+		Sub{"resume", control("resume")},
+		Sub{"list", trainList},
+	)
 }
 
 func trainStart(e *Env, args []string) error {
@@ -331,12 +327,7 @@ func trainControl(e *Env, verb string, args []string) error {
 }
 
 func trainList(e *Env, args []string) error {
-	fs := Flags("train list")
-	ds := fs.String("dataset", "", "dataset name or id")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	d, err := e.Dataset(*ds)
+	d, err := e.DatasetOnly("train list", args)
 	if err != nil {
 		return err
 	}

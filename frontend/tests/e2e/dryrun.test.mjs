@@ -196,7 +196,8 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   await nodeStatus(page, 5, 'failed');
   t.diagnostic(`first run (${N} samples, 250 ms each, 2 at a time) reported ${Date.now() - started} ms after the live progress showed`);
   assert.equal(proxy.counts.chat, N, 'each sample asked the base model once');
-  assert.ok((await page.getByTestId('dryrun-reasons').locator('li').count()) >= 1);
+  const reasons = await page.getByTestId('dryrun-reasons').locator('li').allTextContents();
+  assert.ok(reasons.includes('mean score 0.000 is below 0.1 (NO-GO)'), `reasons: ${reasons}`);
   assert.match(await page.getByTestId('dryrun-figures').textContent(), /mean\s*0\.000/);
   const hist1 = await histogram(page);
   assert.equal(hist1.length, 10);
@@ -243,6 +244,9 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   await page.getByRole('tab', { name: /History/ }).click();
   await page.getByTestId('dryrun-history').waitFor();
   assert.equal(await page.getByTestId('dryrun-run').count(), 2);
+  // The first run, graded with the older grader, is marked stale.
+  assert.match(await page.locator(`[data-testid="dryrun-run"][data-run="${first.id}"]`).textContent(), /NO-GO\s*stale/);
+  assert.doesNotMatch(await page.locator(`[data-testid="dryrun-run"][data-run="${runs[0].id}"]`).textContent(), /stale/);
   for (const r of runs) await page.getByLabel(`Pick run ${r.id} to compare`).check();
   await page.getByTestId('dryrun-compare').click();
   const cmp = page.getByTestId('dryrun-comparison');

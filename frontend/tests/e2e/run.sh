@@ -69,7 +69,7 @@ serving() { curl -fs -o /dev/null "$TRACETUNE_URL/wails/ipc.js"; }
 # harness.restartApp) kills the app and this loop starts it again.
 (
   while [ ! -e "$work/stop" ]; do
-    wails dev -tags webkit2_41 -loglevel Warning -skipbindings -m -noreload -devserver "localhost:$port" >>"$work/wails-dev.log" 2>&1 || true
+    wails dev -tags webkit2_41 -loglevel Warning -skipbindings -m -noreload -nogorebuild -devserver "localhost:$port" >>"$work/wails-dev.log" 2>&1 || true
   done
 ) &
 pids+=($!)
