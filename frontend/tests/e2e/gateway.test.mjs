@@ -69,8 +69,14 @@ test('create a dataset from the fake Langfuse source through the UI', async () =
   // The canvas opens and the chain runs: step 1 completes with the 5 records.
   await page.getByTestId('canvas-title').waitFor();
   assert.equal(await page.getByTestId('canvas-title').textContent(), name);
-  await page.waitForFunction(() => document.querySelector('[data-testid="step-node-1"]')?.getAttribute('data-status') === 'complete', null, { timeout: 60_000 });
-  await page.waitForFunction(() => /5 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="step-node-1"]')?.getAttribute('data-status') === 'complete',
+    null,
+    { timeout: 60_000 },
+  );
+  await page.waitForFunction(() => /5 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''), null, {
+    timeout: 60_000,
+  });
   const ds = (await call(page, 'Datasets.List')).find((d) => d.name === name);
   assert.equal(ds.total, 5);
 

@@ -23,28 +23,59 @@ after(async () => {
 const topics = {
   billing: {
     keywords: ['charged', 'invoice', 'billing', 'payment'],
-    stems: ['I was charged twice for my {x} subscription this month, please fix the billing.', 'My {x} invoice shows a payment I do not recognise.'],
+    stems: [
+      'I was charged twice for my {x} subscription this month, please fix the billing.',
+      'My {x} invoice shows a payment I do not recognise.',
+    ],
   },
   shipping: {
     keywords: ['package', 'parcel', 'delivery', 'courier'],
-    stems: ['My {x} package still shows in transit after ten days, where is the parcel?', 'The courier marked my {x} delivery as done but nothing arrived.'],
+    stems: [
+      'My {x} package still shows in transit after ten days, where is the parcel?',
+      'The courier marked my {x} delivery as done but nothing arrived.',
+    ],
   },
   account: {
     keywords: ['password', 'log in', 'two-factor', 'locked'],
-    stems: ['I cannot log in on my {x} because the password reset email never arrives.', 'My account is locked on the {x} after two-factor codes failed.'],
+    stems: [
+      'I cannot log in on my {x} because the password reset email never arrives.',
+      'My account is locked on the {x} after two-factor codes failed.',
+    ],
   },
   returns: {
     keywords: ['return', 'exchange', 'label', 'receipt'],
-    stems: ['I want to return the {x} I bought, the return label has expired.', 'Can I exchange the {x} for another size without the receipt?'],
+    stems: [
+      'I want to return the {x} I bought, the return label has expired.',
+      'Can I exchange the {x} for another size without the receipt?',
+    ],
   },
 };
-const fills = ['jacket', 'laptop', 'phone', 'sofa', 'kettle', 'camera', 'desk', 'lamp', 'guitar', 'printer', 'tablet', 'watch', 'blender', 'rug', 'bike'];
+const fills = [
+  'jacket',
+  'laptop',
+  'phone',
+  'sofa',
+  'kettle',
+  'camera',
+  'desk',
+  'lamp',
+  'guitar',
+  'printer',
+  'tablet',
+  'watch',
+  'blender',
+  'rug',
+  'bike',
+];
 
 function fixture() {
   const lines = [];
-  for (const t of Object.values(topics)) for (const stem of t.stems) for (const x of fills) lines.push({ messages: [{ role: 'user', content: stem.replace('{x}', x) }] });
+  for (const t of Object.values(topics))
+    for (const stem of t.stems) for (const x of fills) lines.push({ messages: [{ role: 'user', content: stem.replace('{x}', x) }] });
   // The thin topic: two product questions out of 122 records.
-  lines.push({ messages: [{ role: 'user', content: 'I am comparing the pro and basic models of your coffee grinder. Which one would you recommend?' }] });
+  lines.push({
+    messages: [{ role: 'user', content: 'I am comparing the pro and basic models of your coffee grinder. Which one would you recommend?' }],
+  });
   lines.push({ messages: [{ role: 'user', content: 'Is the tent suitable for winter camping, and does it come with a warranty?' }] });
   return lines;
 }
@@ -65,7 +96,13 @@ async function chartRow(page, topic) {
 test('Coverage → Generate for gaps → preview → run → review → accept → the chart changes', async () => {
   const { page } = app;
   const name = unique('generate');
-  const created = await call(page, 'Datasets.CreateFromFile', name, 'Answer customer support requests', scratchFile(`${name}.jsonl`, jsonl(fixture())));
+  const created = await call(
+    page,
+    'Datasets.CreateFromFile',
+    name,
+    'Answer customer support requests',
+    scratchFile(`${name}.jsonl`, jsonl(fixture())),
+  );
   const id = created.dataset.id;
   await waitJobsDone(page, id);
 
@@ -86,7 +123,13 @@ test('Coverage → Generate for gaps → preview → run → review → accept �
   assert.ok(thin.to_target > 0);
 
   // The generation model: the fake that writes support prompts.
-  const provider = await call(page, 'Settings.AddProvider', { name: unique('synth'), kind: 'other', base_url: fakes().synth, api_key: 'sk-e2e-synth', concurrency: 4 });
+  const provider = await call(page, 'Settings.AddProvider', {
+    name: unique('synth'),
+    kind: 'other',
+    base_url: fakes().synth,
+    api_key: 'sk-e2e-synth',
+    concurrency: 4,
+  });
   providerId = provider.id;
   await call(page, 'Settings.SetRole', 'generation', provider.name, 'fake-gen');
 
@@ -112,7 +155,9 @@ test('Coverage → Generate for gaps → preview → run → review → accept �
   // Run, then review.
   await dialog.getByTestId('generate-run').click();
   await dialog.getByTestId('candidate-review').waitFor({ timeout: 60_000 });
-  await page.waitForFunction(() => !document.querySelector('[data-testid="accept-all"]')?.hasAttribute('disabled'), null, { timeout: 30_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="accept-all"]')?.hasAttribute('disabled'), null, {
+    timeout: 30_000,
+  });
   const passing = await dialog.locator('[data-testid="candidate"][data-status="pending"]').count();
   assert.equal(passing, thin.to_target, 'one passing candidate per record the topic needs');
   await dialog.getByTestId('accept-all').click();

@@ -16,7 +16,12 @@ after(async () => {
 });
 
 const XSS = '<img src=x onerror="window.__xss=1">';
-const user = (text) => ({ messages: [{ role: 'system', content: 'You are a support agent.' }, { role: 'user', content: text }] });
+const user = (text) => ({
+  messages: [
+    { role: 'system', content: 'You are a support agent.' },
+    { role: 'user', content: text },
+  ],
+});
 
 // 66 lines: 63 valid, line 4 not JSON, line 5 too short, line 6 a duplicate
 // of line 1.
@@ -54,11 +59,9 @@ test('health, issues, record viewer, edit, browser, bulk delete, markup as text'
   await page.getByTestId('canvas-title').waitFor();
 
   // Health Indicator: 63 valid, 3 invalid (4.5 %).
-  await page.waitForFunction(
-    () => /✓ 63 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''),
-    null,
-    { timeout: 60_000 },
-  );
+  await page.waitForFunction(() => /✓ 63 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''), null, {
+    timeout: 60_000,
+  });
   assert.equal(await text(page.getByTestId('health-invalid')), '⚠ 3 invalid (4.5 %)');
 
   // View Issues: one group per code, with counts, line numbers and advice.
@@ -67,11 +70,16 @@ test('health, issues, record viewer, edit, browser, bulk delete, markup as text'
   await issues.waitFor();
   const group = (code) => issues.locator(`[data-testid="issue-group"][data-code="${code}"]`);
   await group('invalid_data_structure').waitFor();
-  assert.deepEqual(
-    await issues.getByTestId('issue-group').evaluateAll((els) => els.map((e) => e.getAttribute('data-code'))),
-    ['invalid_data_structure', 'user_message_too_short', 'duplicate'],
-  );
-  for (const [code, line] of [['invalid_data_structure', 4], ['user_message_too_short', 5], ['duplicate', 6]]) {
+  assert.deepEqual(await issues.getByTestId('issue-group').evaluateAll((els) => els.map((e) => e.getAttribute('data-code'))), [
+    'invalid_data_structure',
+    'user_message_too_short',
+    'duplicate',
+  ]);
+  for (const [code, line] of [
+    ['invalid_data_structure', 4],
+    ['user_message_too_short', 5],
+    ['duplicate', 6],
+  ]) {
     assert.equal(await text(group(code).getByTestId('issue-count')), '1');
     assert.equal(await text(group(code).getByTestId('issue-lines')), `Line ${line}`);
   }
@@ -131,7 +139,10 @@ test('health, issues, record viewer, edit, browser, bulk delete, markup as text'
   await browser.getByTestId('filter-search').fill('literally onerror');
   await page.waitForFunction(() => document.querySelector('[data-testid="records-range"]')?.textContent === '1–1 of 1');
   const xssRow = browser.getByTestId('record-row');
-  assert.match(await text(xssRow.getByTestId('record-open')), /Please show this literally: <img src=x onerror="window.__xss=1"> and tell me/);
+  assert.match(
+    await text(xssRow.getByTestId('record-open')),
+    /Please show this literally: <img src=x onerror="window.__xss=1"> and tell me/,
+  );
   await xssRow.getByTestId('record-open').click();
   await viewer.waitFor();
   const turns = viewer.getByTestId('turn-text');
@@ -146,16 +157,18 @@ test('health, issues, record viewer, edit, browser, bulk delete, markup as text'
   await browser.getByTestId('filter-search').fill('');
   await browser.getByTestId('filter-code').selectOption('invalid');
   await page.waitForFunction(() => document.querySelector('[data-testid="records-range"]')?.textContent === '1–2 of 2');
-  assert.deepEqual(
-    await browser.getByTestId('record-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-code'))),
-    ['invalid_data_structure', 'duplicate'],
-  );
+  assert.deepEqual(await browser.getByTestId('record-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-code'))), [
+    'invalid_data_structure',
+    'duplicate',
+  ]);
   await browser.getByTestId('select-page').check();
   await browser.getByTestId('bulk-delete').click();
   await page.getByText('Delete 2 records? This cannot be undone; validation re-runs afterwards.').waitFor();
   await page.getByTestId('confirm').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="records-range"]')?.textContent === 'no records');
-  await page.waitForFunction(() => /⚠ 0 invalid \(0\.0 %\)/.test(document.querySelector('[data-testid="health-invalid"]')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /⚠ 0 invalid \(0\.0 %\)/.test(document.querySelector('[data-testid="health-invalid"]')?.textContent ?? ''),
+  );
   assert.equal(await text(page.getByTestId('health-valid')), '✓ 64 valid');
   assert.equal(await range.count(), 1);
 

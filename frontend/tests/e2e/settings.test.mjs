@@ -55,7 +55,10 @@ test('add a provider, test its connection, assign roles, survive a restart', asy
   assert.ok(listed.includes('fake-chat') && listed.includes('fake-embed'), `models: ${listed}`);
 
   // Assign the judge and embedding roles from the tested models.
-  for (const [role, model] of [['judge', 'fake-judge'], ['embedding', 'fake-embed']]) {
+  for (const [role, model] of [
+    ['judge', 'fake-judge'],
+    ['embedding', 'fake-embed'],
+  ]) {
     const r = page.locator(`[data-testid="role-row"][data-role="${role}"]`);
     await r.getByTestId('role-provider').selectOption(name);
     await r.getByTestId('role-model').selectOption(model);
@@ -75,7 +78,10 @@ test('add a provider, test its connection, assign roles, survive a restart', asy
   const roles = await call(page, 'Settings.Roles');
   assert.deepEqual(
     roles.filter((r) => r.provider === name).map((r) => [r.role, r.model]),
-    [['judge', 'fake-judge'], ['embedding', 'fake-embed']],
+    [
+      ['judge', 'fake-judge'],
+      ['embedding', 'fake-embed'],
+    ],
   );
   // The restored provider still connects (its stored key is used).
   await row2.getByTestId('provider-test').click();

@@ -19,39 +19,129 @@ after(async () => {
 // deterministic fillers so no two prompts are equal.
 const families = {
   billing: {
-    stems: ['I was charged twice for my {x} subscription, can I get a refund on the invoice?',
+    stems: [
+      'I was charged twice for my {x} subscription, can I get a refund on the invoice?',
       'Why does my {x} invoice show an extra charge on my credit card?',
       'Please refund the {x} payment, the billing amount is wrong.',
-      'How do I update the credit card used for {x} billing and invoices?'],
-    fill: ['monthly', 'annual', 'premium', 'family', 'team', 'student', 'business', 'trial', 'basic', 'pro', 'gold', 'starter', 'enterprise', 'plus', 'lite'],
+      'How do I update the credit card used for {x} billing and invoices?',
+    ],
+    fill: [
+      'monthly',
+      'annual',
+      'premium',
+      'family',
+      'team',
+      'student',
+      'business',
+      'trial',
+      'basic',
+      'pro',
+      'gold',
+      'starter',
+      'enterprise',
+      'plus',
+      'lite',
+    ],
   },
   login: {
-    stems: ['I cannot log in to my account on the {x}, the password reset email never arrives.',
+    stems: [
+      'I cannot log in to my account on the {x}, the password reset email never arrives.',
       'My password stopped working on the {x} and the login page says account locked.',
       'How do I reset two-factor authentication for login on my {x}?',
-      'The {x} keeps logging me out and asking for my password again.'],
-    fill: ['iphone', 'android phone', 'laptop', 'tablet', 'desktop app', 'web browser', 'smart tv', 'work computer', 'chromebook', 'watch', 'kindle', 'ipad', 'mac', 'linux box', 'console'],
+      'The {x} keeps logging me out and asking for my password again.',
+    ],
+    fill: [
+      'iphone',
+      'android phone',
+      'laptop',
+      'tablet',
+      'desktop app',
+      'web browser',
+      'smart tv',
+      'work computer',
+      'chromebook',
+      'watch',
+      'kindle',
+      'ipad',
+      'mac',
+      'linux box',
+      'console',
+    ],
   },
   shipping: {
-    stems: ['Where is my package? The {x} order tracking number shows no delivery update.',
+    stems: [
+      'Where is my package? The {x} order tracking number shows no delivery update.',
       'My {x} parcel was marked delivered but the shipment never arrived.',
       'Can I change the delivery address for my {x} order before it ships?',
-      'How long does shipping take for a {x} order sent by courier?'],
-    fill: ['shoes', 'laptop', 'sofa', 'book', 'phone case', 'jacket', 'lamp', 'bicycle', 'camera', 'printer', 'desk', 'mattress', 'guitar', 'kettle', 'rug'],
+      'How long does shipping take for a {x} order sent by courier?',
+    ],
+    fill: [
+      'shoes',
+      'laptop',
+      'sofa',
+      'book',
+      'phone case',
+      'jacket',
+      'lamp',
+      'bicycle',
+      'camera',
+      'printer',
+      'desk',
+      'mattress',
+      'guitar',
+      'kettle',
+      'rug',
+    ],
   },
   python: {
-    stems: ['My python function that parses {x} raises a TypeError, how do I fix this code?',
+    stems: [
+      'My python function that parses {x} raises a TypeError, how do I fix this code?',
       'Write a python script with pandas that reads {x} and groups the rows.',
       'Why is my python loop over {x} so slow, can I vectorize the code with numpy?',
-      'How do I write a unit test in python with pytest for a function handling {x}?'],
-    fill: ['csv files', 'json logs', 'dates', 'user records', 'sensor data', 'api responses', 'xml feeds', 'invoices data', 'timestamps', 'matrices', 'strings', 'dictionaries', 'images', 'config files', 'query results'],
+      'How do I write a unit test in python with pytest for a function handling {x}?',
+    ],
+    fill: [
+      'csv files',
+      'json logs',
+      'dates',
+      'user records',
+      'sensor data',
+      'api responses',
+      'xml feeds',
+      'invoices data',
+      'timestamps',
+      'matrices',
+      'strings',
+      'dictionaries',
+      'images',
+      'config files',
+      'query results',
+    ],
   },
   cooking: {
-    stems: ['Give me a recipe for {x} that I can cook in the oven for dinner.',
+    stems: [
+      'Give me a recipe for {x} that I can cook in the oven for dinner.',
       'How long should I bake {x} and at what oven temperature?',
       'What spices go well in a {x} recipe for a family dinner?',
-      'Can I cook {x} ahead and reheat it, and how do I store the leftovers?'],
-    fill: ['lasagna', 'roast chicken', 'salmon', 'banana bread', 'vegetable curry', 'meatloaf', 'apple pie', 'risotto', 'chili', 'pork ribs', 'focaccia', 'shepherd pie', 'tofu stir fry', 'brownies', 'ratatouille'],
+      'Can I cook {x} ahead and reheat it, and how do I store the leftovers?',
+    ],
+    fill: [
+      'lasagna',
+      'roast chicken',
+      'salmon',
+      'banana bread',
+      'vegetable curry',
+      'meatloaf',
+      'apple pie',
+      'risotto',
+      'chili',
+      'pork ribs',
+      'focaccia',
+      'shepherd pie',
+      'tofu stir fry',
+      'brownies',
+      'ratatouille',
+    ],
   },
 };
 
@@ -61,7 +151,10 @@ function fixture() {
     for (const stem of f.stems) for (const x of f.fill) lines.push({ messages: [{ role: 'user', content: stem.replace('{x}', x) }] });
   }
   // Interleave the families so the file is not sorted by topic.
-  return lines.map((l, i) => [((i * 7919) % lines.length), l]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+  return lines
+    .map((l, i) => [(i * 7919) % lines.length, l])
+    .sort((a, b) => a[0] - b[0])
+    .map((p) => p[1]);
 }
 
 const settled = ['complete', 'attention', 'failed'];
@@ -73,7 +166,10 @@ async function nodeStatus(page, n) {
 /** Chart rows as {topic: [current, target]}. */
 async function chart(page) {
   return page.$$eval('[data-testid="chart-row"]', (gs) =>
-    Object.fromEntries(gs.map((g) => [g.getAttribute('data-topic'), [Number(g.getAttribute('data-current')), Number(g.getAttribute('data-target'))]])));
+    Object.fromEntries(
+      gs.map((g) => [g.getAttribute('data-topic'), [Number(g.getAttribute('data-current')), Number(g.getAttribute('data-target'))]]),
+    ),
+  );
 }
 
 /** Polls from node (not inside the page) until the dataset has no running job. */
@@ -133,10 +229,15 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   const stats = await call(page, 'Topics.Stats', id);
   assert.equal(stats.valid, 300);
   assert.ok(stats.leaves >= 2, `expected several topics, got ${stats.leaves}`);
-  const counts = (await page.$$eval('[data-testid="topic-row"] [data-testid="topic-count"]', (tds) => tds.map((t) => Number(t.textContent.replace(/,/g, '')))));
+  const counts = await page.$$eval('[data-testid="topic-row"] [data-testid="topic-count"]', (tds) =>
+    tds.map((t) => Number(t.textContent.replace(/,/g, ''))),
+  );
   assert.equal(counts.length, stats.topics);
   const leafTree = (await call(page, 'Topics.Tree', id)).filter((n) => !n.children?.length);
-  assert.equal(leafTree.reduce((a, n) => a + n.count, 0), stats.categorized);
+  assert.equal(
+    leafTree.reduce((a, n) => a + n.count, 0),
+    stats.categorized,
+  );
 
   // Step 3: a chart row and a table row per leaf topic.
   await page.getByTestId('step-node-3').click();
@@ -144,9 +245,14 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   const before1 = await chart(page);
   assert.equal(Object.keys(before1).length, stats.leaves);
   const cov = await call(page, 'Topics.Coverage', id);
-  assert.equal(cov.topics.reduce((a, s) => a + s.count, 0), cov.categorized);
+  assert.equal(
+    cov.topics.reduce((a, s) => a + s.count, 0),
+    cov.categorized,
+  );
   assert.equal(await page.getByTestId('rating').textContent(), cov.rating);
-  t.diagnostic(`chain: ${stats.leaves} topics, ${stats.categorized}/${stats.valid} categorized, ${stats.low_confidence} low confidence; balance ${cov.balance} (${cov.rating}); step 2 went through ${[...seen[2]].join(' → ')}`);
+  t.diagnostic(
+    `chain: ${stats.leaves} topics, ${stats.categorized}/${stats.valid} categorized, ${stats.low_confidence} low confidence; balance ${cov.balance} (${cov.rating}); step 2 went through ${[...seen[2]].join(' → ')}`,
+  );
 
   // Edit a topic in step 2: rename it; the chart shows the new name.
   await page.getByTestId('step-node-2').click();
@@ -167,8 +273,13 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   const target = page.locator('[data-testid="coverage-row"][data-topic="renamed_by_e2e"] [data-testid="cov-target"]');
   await target.fill('60');
   await target.press('Enter');
-  await page.waitForFunction(() => document.querySelector('[data-testid="chart-row"][data-topic="renamed_by_e2e"]')?.getAttribute('data-target') === '60');
-  assert.equal(await page.locator('[data-testid="coverage-row"][data-topic="renamed_by_e2e"] [data-testid="cov-status"]').textContent(), 'under');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="chart-row"][data-topic="renamed_by_e2e"]')?.getAttribute('data-target') === '60',
+  );
+  assert.equal(
+    await page.locator('[data-testid="coverage-row"][data-topic="renamed_by_e2e"] [data-testid="cov-status"]').textContent(),
+    'under',
+  );
   const others = Object.entries(await chart(page)).filter(([t]) => t !== 'renamed_by_e2e');
   const uniformRest = 40 / others.length;
   for (const [t, [, tg]] of others) assert.ok(Math.abs(tg - uniformRest) < 0.1, `${t}: target ${tg}, expected ${uniformRest}`);
@@ -199,13 +310,22 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   await page.getByTestId('confirm').click();
   // The notice appears once the job is registered (and says when it ends,
   // which a fast job may do first); then wait for the job to end.
-  await page.getByTestId('step2-notice').getByText(/Categorization (started|finished)/).waitFor();
+  await page
+    .getByTestId('step2-notice')
+    .getByText(/Categorization (started|finished)/)
+    .waitFor();
   await waitJobsDone(page, id);
   const recat = await call(page, 'Topics.Coverage', id);
   const job = await call(page, 'Jobs.Status', await page.evaluate(() => window.__categorizeJob));
   assert.equal(job.state, 'done', `categorize job: ${JSON.stringify(job)}`);
-  assert.ok(recat.uncategorized < afterDelete.uncategorized, `recategorize left ${recat.uncategorized} uncategorized; job ${JSON.stringify(job)}`);
-  assert.equal(recat.topics.reduce((a, s) => a + s.count, 0), recat.categorized);
+  assert.ok(
+    recat.uncategorized < afterDelete.uncategorized,
+    `recategorize left ${recat.uncategorized} uncategorized; job ${JSON.stringify(job)}`,
+  );
+  assert.equal(
+    recat.topics.reduce((a, s) => a + s.count, 0),
+    recat.categorized,
+  );
   await page.getByTestId('step-node-3').click();
   await page.getByTestId('coverage-chart').waitFor();
   await page.waitForFunction(
@@ -242,7 +362,10 @@ test('regenerate names what it clears; template, low confidence, export and impo
   await page.getByTestId('gen-topics').click();
   await page.getByText('clears 300 assignments').waitFor();
   await page.getByTestId('confirm').click();
-  await page.getByTestId('step2-notice').getByText(/Topic generation (started|finished)/).waitFor();
+  await page
+    .getByTestId('step2-notice')
+    .getByText(/Topic generation (started|finished)/)
+    .waitFor();
   await waitJobsDone(page, id);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="topic-row"]').length === 5);
   const gen = await call(page, 'Topics.Stats', id);
@@ -299,7 +422,10 @@ test('regenerate names what it clears; template, low confidence, export and impo
   const first = page.getByTestId('low-item').first();
   await first.waitFor();
   const lowText = await first.locator('.text').textContent();
-  assert.ok(fixture().some((r) => r.messages[0].content === lowText), `low item text is not a fixture prompt: ${lowText}`);
+  assert.ok(
+    fixture().some((r) => r.messages[0].content === lowText),
+    `low item text is not a fixture prompt: ${lowText}`,
+  );
   await first.getByTestId('low-confirm').click();
   await page.getByText('1 reviewed').waitFor();
   await page.getByRole('button', { name: 'Close' }).click();

@@ -56,8 +56,7 @@ export const recordsPage = (q: RecordQuery): Promise<RecordPage> => R.Page(wire(
 export const countRecords = (q: RecordQuery): Promise<number> => R.Count(wire(q));
 export const getRecord = (id: number): Promise<FullRecord> => R.Get(id) as unknown as Promise<FullRecord>;
 /** Saves edited JSON; the answer carries the record's new validation code. */
-export const updateRecord = (id: number, jsonText: string): Promise<FullRecord> =>
-  R.Update(id, jsonText) as unknown as Promise<FullRecord>;
+export const updateRecord = (id: number, jsonText: string): Promise<FullRecord> => R.Update(id, jsonText) as unknown as Promise<FullRecord>;
 export const deleteRecords = (datasetId: number, ids: number[]): Promise<number> => R.Delete(datasetId, ids);
 /** Deletes every record matching the filters of q ("all N matching", cursor ignored) in one transaction. */
 export const deleteMatching = (q: RecordQuery): Promise<number> => R.DeleteMatching(wire(q));

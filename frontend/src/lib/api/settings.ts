@@ -13,8 +13,7 @@ export type Usage = app.Usage;
 
 export const listProviders = (): Promise<Provider[]> => S.Providers();
 export const addProvider = (p: ProviderInput): Promise<Provider> => S.AddProvider(app.ProviderInput.createFrom(p));
-export const updateProvider = (id: number, p: ProviderInput): Promise<Provider> =>
-  S.UpdateProvider(id, app.ProviderInput.createFrom(p));
+export const updateProvider = (id: number, p: ProviderInput): Promise<Provider> => S.UpdateProvider(id, app.ProviderInput.createFrom(p));
 export const removeProvider = (id: number): Promise<void> => S.RemoveProvider(id);
 /** Connects to a saved provider and returns its model ids. */
 export const testProvider = (name: string): Promise<string[]> => S.TestProvider(name);
@@ -34,8 +33,16 @@ export const usage = (datasetId: number): Promise<Usage[]> => S.Usage(datasetId)
 
 export const emptyProvider = (): ProviderInput =>
   app.ProviderInput.createFrom({
-    name: '', kind: 'openai', base_url: '', api_key: '', clear_key: false, api_version: '',
-    concurrency: 0, rpm: 0, max_retries: 0, timeout_ms: 0,
+    name: '',
+    kind: 'openai',
+    base_url: '',
+    api_key: '',
+    clear_key: false,
+    api_version: '',
+    concurrency: 0,
+    rpm: 0,
+    max_retries: 0,
+    timeout_ms: 0,
   });
 
 export const roleLabels: Record<string, string> = {

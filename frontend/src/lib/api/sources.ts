@@ -37,8 +37,14 @@ export const previewTraces = (source: string, f: TraceFilter, windowEnd: string,
   S.Preview(source, app.FilterInput.createFrom(f), windowEnd, token, limit);
 
 /** Creates the dataset and starts pull + the automatic steps; ids empty = all matching. */
-export const createFromSource = (name: string, objective: string, source: string, f: TraceFilter, ids: string[], windowEnd: string): Promise<Created> =>
-  S.CreateDataset(app.CreateInput.createFrom({ name, objective, source, filter: f, ids, window_end: windowEnd }));
+export const createFromSource = (
+  name: string,
+  objective: string,
+  source: string,
+  f: TraceFilter,
+  ids: string[],
+  windowEnd: string,
+): Promise<Created> => S.CreateDataset(app.CreateInput.createFrom({ name, objective, source, filter: f, ids, window_end: windowEnd }));
 
 /** Starts a background pull of traces newer than the last pull; returns the job id. */
 export const pullTraces = (datasetId: number, source: string): Promise<number> => S.Pull(datasetId, source);

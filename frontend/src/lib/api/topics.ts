@@ -20,25 +20,21 @@ export const templates = (): Promise<Template[]> => T.Templates();
 export const assignmentCount = (datasetId: number): Promise<number> => T.AssignmentCount(datasetId);
 
 /** Starts generation (k = 0: automatic) + categorization; returns the job id. */
-export const generateTopics = (datasetId: number, k: number, offline: boolean): Promise<number> =>
-  T.Generate(datasetId, k, offline);
+export const generateTopics = (datasetId: number, k: number, offline: boolean): Promise<number> => T.Generate(datasetId, k, offline);
 /** Starts categorization; returns the job id. */
 export const categorize = (datasetId: number, mode: CategorizeMode, offline: boolean): Promise<number> =>
   T.Categorize(datasetId, mode, offline);
 
-export const applyTemplate = (datasetId: number, key: string, keep: boolean): Promise<Replaced> =>
-  T.ApplyTemplate(datasetId, key, keep);
+export const applyTemplate = (datasetId: number, key: string, keep: boolean): Promise<Replaced> => T.ApplyTemplate(datasetId, key, keep);
 export const addTopic = (datasetId: number, parentId: number, name: string, description: string, keywords: string[]): Promise<Added> =>
   T.AddTopic(datasetId, parentId, name, description, keywords);
-export const renameTopic = (datasetId: number, topicId: number, name: string): Promise<void> =>
-  T.RenameTopic(datasetId, topicId, name);
+export const renameTopic = (datasetId: number, topicId: number, name: string): Promise<void> => T.RenameTopic(datasetId, topicId, name);
 export const editTopic = (datasetId: number, topicId: number, description: string, keywords: string[]): Promise<void> =>
   T.EditTopic(datasetId, topicId, description, keywords);
 export const moveTopic = (datasetId: number, topicId: number, newParentId: number): Promise<number> =>
   T.MoveTopic(datasetId, topicId, newParentId);
 export const deleteTopic = (datasetId: number, topicId: number): Promise<number> => T.DeleteTopic(datasetId, topicId);
-export const setTarget = (datasetId: number, topicId: number, percent: number): Promise<void> =>
-  T.SetTarget(datasetId, topicId, percent);
+export const setTarget = (datasetId: number, topicId: number, percent: number): Promise<void> => T.SetTarget(datasetId, topicId, percent);
 export const resetTargets = (datasetId: number): Promise<void> => T.ResetTargets(datasetId);
 
 export const coverageReport = (datasetId: number): Promise<CoverageReport> => T.Coverage(datasetId);
@@ -56,5 +52,4 @@ export const moveAllLow = (datasetId: number, topicId: number): Promise<number> 
 export const pickTopicsExportPath = (datasetId: number): Promise<string> => T.PickExportPath(datasetId);
 export const exportTopics = (datasetId: number, path: string): Promise<void> => T.ExportHierarchy(datasetId, path);
 export const pickTopicsImportFile = (): Promise<string> => T.PickImportFile();
-export const importTopics = (datasetId: number, path: string, keep: boolean): Promise<Replaced> =>
-  T.ImportHierarchy(datasetId, path, keep);
+export const importTopics = (datasetId: number, path: string, keep: boolean): Promise<Replaced> => T.ImportHierarchy(datasetId, path, keep);
