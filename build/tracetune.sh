@@ -120,7 +120,7 @@ run_tests() {
   if ! go mod tidy -diff >/dev/null; then echo "go.mod/go.sum are not tidy: run go mod tidy"; go mod tidy -diff || true; exit 1; fi
 
   say "Frontend: generated bindings match the Go code, formatting"
-  wails generate module >/dev/null
+  quiet wails generate module
   # (the generator writes its runtime files executable: compare contents only)
   if ! git -c core.fileMode=false diff --quiet -- frontend/wailsjs || [ -n "$(git ls-files --others --exclude-standard frontend/wailsjs)" ]; then
     echo "frontend/wailsjs is out of date: run wails generate module and commit it"; git status --short frontend/wailsjs; exit 1
