@@ -331,7 +331,7 @@ func needs[T any](xs []T, f func(T) bool) bool {
 // answer's error (the record is then left out of the paired comparison).
 func (b *bench) answer(ctx context.Context, c *llm.Client, model string, rec record.Record, prices []store.Price) store.BenchmarkAnswer {
 	var a store.BenchmarkAnswer
-	req, err := chatRequest(model, rec)
+	req, err := llm.AnswerRequest(model, rec.Messages, rec.Tools)
 	if err != nil {
 		a.Error = err.Error()
 		return a
@@ -465,51 +465,6 @@ func (s *Service) Benchmarks(ctx context.Context, datasetID int64) ([]BenchmarkR
 type BenchmarkRun struct {
 	store.Benchmark
 	Report *Report `json:"report"`
-}
-
-// chatRequest sends a record's messages and tools as stored.
-func chatRequest(model string, rec record.Record) (openai.ChatCompletionRequest, error) {
-	req := openai.ChatCompletionRequest{Model: model}
-	if err := json.Unmarshal(rec.Messages, &req.Messages); err != nil {
-		return req, fmt.Errorf("record %d: messages are not OpenAI chat messages: %w", rec.ID, err)
-	}
-	tools, err := toolsOf(rec.Tools)
-	if err != nil {
-		return req, fmt.Errorf("record %d: %w", rec.ID, err)
-	}
-	req.Tools = tools
-	return req, nil
-}
-
-func toolsOf(raw json.RawMessage) ([]openai.Tool, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var tools []struct {
-		Type     string `json:"type"`
-		Function struct {
-			Name        string          `json:"name"`
-			Description string          `json:"description,omitempty"`
-			Strict      bool            `json:"strict,omitempty"`
-			Parameters  json.RawMessage `json:"parameters,omitempty"`
-		} `json:"function"`
-	}
-	if err := json.Unmarshal(raw, &tools); err != nil {
-		return nil, fmt.Errorf("tools are not OpenAI function tools: %w", err)
-	}
-	var out []openai.Tool
-	for _, t := range tools {
-		fd := &openai.FunctionDefinition{Name: t.Function.Name, Description: t.Function.Description, Strict: t.Function.Strict}
-		if len(t.Function.Parameters) > 0 {
-			fd.Parameters = t.Function.Parameters
-		}
-		typ := openai.ToolType(t.Type)
-		if typ == "" {
-			typ = openai.ToolTypeFunction
-		}
-		out = append(out, openai.Tool{Type: typ, Function: fd})
-	}
-	return out, nil
 }
 
 // messageJSON is the assistant message of a response as a record message.

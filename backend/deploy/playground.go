@@ -147,7 +147,7 @@ func (s *Service) playRecord(ctx context.Context, datasetID int64, in Playground
 }
 
 func (s *Service) ask(ctx context.Context, c *llm.Client, rec record.Record, in PlaygroundInput, a *Answer) {
-	req, err := chatRequest(a.Model, rec)
+	req, err := llm.AnswerRequest(a.Model, rec.Messages, rec.Tools)
 	if err != nil {
 		a.Error = err.Error()
 		return

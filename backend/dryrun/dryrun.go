@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
 	"golang.org/x/sync/errgroup"
 
 	"tracetune/backend/grader"
@@ -453,7 +452,7 @@ func (w *worker) grade(ctx context.Context, rec record.Record, found bool, x sto
 // ask has the base model answer a record's prompt (messages and tools as
 // stored) and stores the answer with its latency and tokens.
 func (w *worker) ask(ctx context.Context, rec record.Record, x *store.DryRunSample) error {
-	req, err := chatRequest(w.model, rec)
+	req, err := llm.AnswerRequest(w.model, rec.Messages, rec.Tools)
 	if err != nil {
 		return fmt.Errorf("dry run sample %d (record %d): %w", x.Position, rec.ID, err)
 	}
@@ -493,40 +492,6 @@ func messageJSON(text string, calls []record.ToolCall) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
-}
-
-// chatRequest sends a record's messages and tools as stored.
-func chatRequest(model string, rec record.Record) (openai.ChatCompletionRequest, error) {
-	req := openai.ChatCompletionRequest{Model: model}
-	if err := json.Unmarshal(rec.Messages, &req.Messages); err != nil {
-		return req, fmt.Errorf("messages are not OpenAI chat messages: %w", err)
-	}
-	if len(rec.Tools) > 0 && string(rec.Tools) != "null" {
-		var tools []struct {
-			Type     string `json:"type"`
-			Function struct {
-				Name        string          `json:"name"`
-				Description string          `json:"description,omitempty"`
-				Strict      bool            `json:"strict,omitempty"`
-				Parameters  json.RawMessage `json:"parameters,omitempty"`
-			} `json:"function"`
-		}
-		if err := json.Unmarshal(rec.Tools, &tools); err != nil {
-			return req, fmt.Errorf("tools are not OpenAI function tools: %w", err)
-		}
-		for _, t := range tools {
-			fd := &openai.FunctionDefinition{Name: t.Function.Name, Description: t.Function.Description, Strict: t.Function.Strict}
-			if len(t.Function.Parameters) > 0 {
-				fd.Parameters = t.Function.Parameters
-			}
-			typ := openai.ToolType(t.Type)
-			if typ == "" {
-				typ = openai.ToolTypeFunction
-			}
-			req.Tools = append(req.Tools, openai.Tool{Type: typ, Function: fd})
-		}
-	}
-	return req, nil
 }
 
 func orEmpty(m map[string]float64) map[string]float64 {

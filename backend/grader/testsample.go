@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"tracetune/backend/llm"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
@@ -206,7 +204,7 @@ func joinReasoning(m map[string]string) string {
 // answer asks a model for a fresh response to a record's prompt (its
 // messages and tools as stored).
 func answer(ctx context.Context, cli *llm.Client, model string, rec record.Record) (Sample, error) {
-	req, err := ChatRequest(model, rec)
+	req, err := llm.AnswerRequest(model, rec.Messages, rec.Tools)
 	if err != nil {
 		return Sample{}, err
 	}
@@ -224,44 +222,6 @@ func answer(ctx context.Context, cli *llm.Client, model string, rec record.Recor
 		text += p.Text
 	}
 	return newSample(text, calls), nil
-}
-
-// ChatRequest is the chat request that asks a model to answer a record's
-// prompt: its messages and tools as stored.
-func ChatRequest(model string, rec record.Record) (openai.ChatCompletionRequest, error) {
-	req := openai.ChatCompletionRequest{Model: model}
-	var msgs []record.Message
-	if err := json.Unmarshal(rec.Messages, &msgs); err != nil {
-		return req, fmt.Errorf("record %d: messages are not chat messages: %w", rec.ID, err)
-	}
-	for _, m := range msgs {
-		om := openai.ChatCompletionMessage{Role: m.Role, Content: m.Text(), Name: m.Name, ToolCallID: m.ToolCallID}
-		for _, c := range m.ToolCalls {
-			om.ToolCalls = append(om.ToolCalls, openai.ToolCall{ID: c.ID, Type: openai.ToolTypeFunction, Function: openai.FunctionCall{Name: c.Function.Name, Arguments: c.Function.Arguments}})
-		}
-		req.Messages = append(req.Messages, om)
-	}
-	if len(rec.Tools) > 0 && string(rec.Tools) != "null" {
-		var tools []struct {
-			Type     string `json:"type"`
-			Function struct {
-				Name        string          `json:"name"`
-				Description string          `json:"description,omitempty"`
-				Parameters  json.RawMessage `json:"parameters,omitempty"`
-			} `json:"function"`
-		}
-		if err := json.Unmarshal(rec.Tools, &tools); err != nil {
-			return req, fmt.Errorf("record %d: tools are not function tools: %w", rec.ID, err)
-		}
-		for _, t := range tools {
-			fd := &openai.FunctionDefinition{Name: t.Function.Name, Description: t.Function.Description}
-			if len(t.Function.Parameters) > 0 {
-				fd.Parameters = t.Function.Parameters
-			}
-			req.Tools = append(req.Tools, openai.Tool{Type: openai.ToolTypeFunction, Function: fd})
-		}
-	}
-	return req, nil
 }
 
 // pick draws n distinct indices below total, the same ones for the same
