@@ -11,6 +11,7 @@ import (
 	"tracetune/backend/grader"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/testutil"
 )
 
 // TestGraderBindingEditTestExport walks the Step 4 panel's calls: empty
@@ -36,16 +37,7 @@ func TestGraderBindingEditTestExport(t *testing.T) {
 		m, _ := json.Marshal([]map[string]any{{"role": "user", "content": fmt.Sprintf("question %d please", i)}})
 		recs = append(recs, record.Record{Line: i + 1, Shape: record.ShapeChat, Messages: m, Output: json.RawMessage(`{"role":"assistant","content":"ok"}`)})
 	}
-	rt, err := st.BeginRecords(ctx, ds.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Insert(recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	testutil.InsertRecords(t, st, ds.ID, recs)
 
 	state, err := g.Get(ds.ID)
 	if err != nil || state.Configured || len(state.Kinds) != 5 {

@@ -42,16 +42,7 @@ func TestTrainBindingStartsAndFollowsAJob(t *testing.T) {
 		m, _ := json.Marshal([]map[string]any{{"role": "user", "content": fmt.Sprintf("question %d please", i)}})
 		recs = append(recs, record.Record{Line: i + 1, Shape: record.ShapeChat, Messages: m, Fields: json.RawMessage(fmt.Sprintf(`{"answer":"a%d"}`, i))})
 	}
-	rt, err := st.BeginRecords(ctx, ds.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Insert(recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	testutil.InsertRecords(t, st, ds.ID, recs)
 
 	if got, want := len(tr.Trainers()), len(train.Trainers); got != want || want < 4 {
 		t.Fatalf("%d trainers, want the %d of train.Trainers (openai, azure, fireworks, trl)", got, want)

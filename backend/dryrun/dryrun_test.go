@@ -71,16 +71,7 @@ func setup(t testing.TB, n, concurrency int) fixture {
 		}
 		recs = append(recs, r)
 	}
-	rt, err := st.BeginRecords(ctx, d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Insert(recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	testutil.InsertRecords(t, st, d.ID, recs)
 	var as []store.Assignment
 	for k, name := range []string{"billing", "shipping", "returns"} {
 		tp, err := st.InsertTopic(ctx, record.Topic{DatasetID: d.ID, Name: name})

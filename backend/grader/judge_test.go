@@ -65,16 +65,7 @@ func setupJudge(t *testing.T) judgeFixture {
 		}
 		recs = append(recs, r)
 	}
-	rt, err := st.BeginRecords(ctx, d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Insert(recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	testutil.InsertRecords(t, st, d.ID, recs)
 	return judgeFixture{st: st, fake: f, ds: d.ID}
 }
 

@@ -49,16 +49,7 @@ func TestTrainStartsOnlyWhenTheGraderAndTheDryRunAllowIt(t *testing.T) {
 		recs = append(recs, record.Record{Line: i + 1, Shape: record.ShapeGateway, Messages: m,
 			Output: json.RawMessage(`{"role":"assistant","content":"an answer"}`), Fields: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
 	}
-	rt, err := st.BeginRecords(ctx, d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Insert(recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	testutil.InsertRecords(t, st, d.ID, recs)
 	runner := jobs.New(st, nil)
 	openai := train.Options{Trainer: "openai"}
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { call, fakes, gotoApp, jsonl, openApp, scratchFile, unique } from './harness.mjs';
+import { call, fakes, gotoApp, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 // Foundry's clause-matching RFT sample: 4 of its 10 prompts are over 8,000 tokens.
@@ -31,14 +31,6 @@ const text = async (locator) => (await locator.textContent())?.trim() ?? '';
 const user = (content) => ({ messages: [{ role: 'user', content }] });
 
 /** Polls from node until the dataset has no running job. */
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
-}
-
 /** Opens a dataset's canvas from the datasets list (loaded afresh, waiting
  * out a restart of the app that `wails dev` makes when Go files change). */
 async function openCanvas(page, name) {

@@ -6,7 +6,7 @@
 // model table routes as before.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, fakes, jsonl, openApp, scratchFile, unique } from './harness.mjs';
+import { call, fakes, jsonl, nodeStatus, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 const shot = async (page, name) => {
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/deploy-${name}.png`, fullPage: true });
@@ -27,21 +27,6 @@ after(async () => {
   if (app && sourceName) await call(app.page, 'Sources.Remove', sourceName).catch(() => {});
   await app?.close();
 });
-
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
-}
-
-const nodeStatus = (page, n, status, timeout = 60_000) =>
-  page.waitForFunction(
-    ([n, s]) => document.querySelector(`[data-testid="step-node-${n}"]`)?.getAttribute('data-status') === s,
-    [n, status],
-    { timeout },
-  );
 
 /** The LiteLLM proxy's model table as its API shows it. */
 async function modelTable() {

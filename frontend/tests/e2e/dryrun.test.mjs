@@ -7,7 +7,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { call, fakes, jsonl, openApp, scratchFile, sleep, unique } from './harness.mjs';
+import { call, fakes, jsonl, nodeStatus, openApp, scratchFile, sleep, unique, waitJobsDone } from './harness.mjs';
 
 const shot = async (page, name) => {
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/dryrun-${name}.png`, fullPage: true });
@@ -58,21 +58,6 @@ after(async () => {
   await app?.close();
   await proxy?.close();
 });
-
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
-}
-
-const nodeStatus = (page, n, status, timeout = 60_000) =>
-  page.waitForFunction(
-    ([n, s]) => document.querySelector(`[data-testid="step-node-${n}"]`)?.getAttribute('data-status') === s,
-    [n, status],
-    { timeout },
-  );
 
 async function saveScript(page, name, source) {
   await page.getByTestId('component-name-0').fill(name);

@@ -4,7 +4,7 @@
 // chart and the table show the topic lifted, with its generated records.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, fakes, jsonl, openApp, scratchFile, unique } from './harness.mjs';
+import { call, fakes, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 let app;
 let providerId = 0;
@@ -78,14 +78,6 @@ function fixture() {
   });
   lines.push({ messages: [{ role: 'user', content: 'Is the tent suitable for winter camping, and does it come with a warranty?' }] });
   return lines;
-}
-
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
 }
 
 async function chartRow(page, topic) {

@@ -5,7 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { call, jsonl, openApp, scratchFile, unique } from './harness.mjs';
+import { call, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -14,14 +14,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
-}
 
 test('a looping script errors inline within the time limit; a fixed one completes the node', async (t) => {
   const { page } = app;

@@ -121,3 +121,20 @@ export function unique(prefix) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until a dataset has no running job (two minutes at most). */
+export async function waitJobsDone(page, id) {
+  const end = Date.now() + 120_000;
+  while ((await call(page, 'Jobs.Active', id)).length > 0) {
+    if (Date.now() >= end) throw new Error(`jobs of dataset ${id} still running after 120 s`);
+    await page.waitForTimeout(200);
+  }
+}
+
+/** Waits until canvas node n shows status. */
+export const nodeStatus = (page, n, status, timeout = 60_000) =>
+  page.waitForFunction(
+    ([n, s]) => document.querySelector(`[data-testid="step-node-${n}"]`)?.getAttribute('data-status') === s,
+    [n, status],
+    { timeout },
+  );

@@ -5,7 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { call, jsonl, openApp, scratchFile, unique } from './harness.mjs';
+import { call, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -173,14 +173,6 @@ async function chart(page) {
 }
 
 /** Polls from node (not inside the page) until the dataset has no running job. */
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
-}
-
 test('the chain runs to Coverage; edit a topic, set a target, recategorize; the chart follows', async (t) => {
   const { page } = app;
   const name = unique('topics');

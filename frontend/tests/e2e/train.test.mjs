@@ -5,7 +5,7 @@
 // TRACETUNE_TRAIN_POLL_MS (e.g. 300) so the fake's steps come quickly.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, fakes, jsonl, openApp, scratchFile, unique } from './harness.mjs';
+import { call, fakes, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -14,14 +14,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-async function waitJobsDone(page, id) {
-  const end = Date.now() + 120_000;
-  while ((await call(page, 'Jobs.Active', id)).length > 0) {
-    assert.ok(Date.now() < end, `jobs of dataset ${id} still running after 120 s`);
-    await page.waitForTimeout(200);
-  }
-}
 
 test('start training on the fake platform, watch the reward curve grow, see the model id', async () => {
   const { page } = app;
