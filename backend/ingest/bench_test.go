@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +13,9 @@ import (
 	"syscall"
 	"testing"
 
+	"tracetune/backend/health"
 	"tracetune/backend/index"
+	"tracetune/backend/record"
 	"tracetune/backend/testutil"
 )
 
@@ -131,6 +135,16 @@ func BenchmarkCompare100k(b *testing.B) {
 			}
 		}
 	})
+	// The floor of the index alone: the same records' search text (as the
+	// indexer makes it) inserted into an empty FTS5 table configured like
+	// records_fts, in one transaction, 64 rows a statement, nothing else.
+	b.Run("fts5_insert_only", func(b *testing.B) {
+		bodies := searchTexts(b, path)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			insertFTS(b, filepath.Join(b.TempDir(), "fts.db"), bodies)
+		}
+	})
 	b.Run("sqlite3_import", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			db := filepath.Join(b.TempDir(), "raw.db")
@@ -141,4 +155,59 @@ func BenchmarkCompare100k(b *testing.B) {
 			}
 		}
 	})
+}
+
+// searchTexts is the search text of every line of a file, as the indexer
+// computes it (health.SearchText of the normalized record).
+func searchTexts(b *testing.B, path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lp := newLineParser(record.DefaultSettings(), "bench")
+	var out []string
+	for i, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		r := lp.recordOwned(l, i+1)
+		out = append(out, health.SearchText(&r))
+	}
+	return out
+}
+
+func insertFTS(b *testing.B, path string, bodies []string) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE VIRTUAL TABLE f USING fts5(body, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2')`); err != nil {
+		b.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const per = 64
+	stmt, err := tx.Prepare(`INSERT INTO f(rowid, body) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", per), ","))
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := make([]any, 0, 2*per)
+	for i := 0; i+per <= len(bodies); i += per {
+		args = args[:0]
+		for j := i; j < i+per; j++ {
+			args = append(args, j+1, bodies[j])
+		}
+		if _, err := stmt.Exec(args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for j := len(bodies) / per * per; j < len(bodies); j++ {
+		if _, err := tx.Exec(`INSERT INTO f(rowid, body) VALUES (?,?)`, j+1, bodies[j]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
 }
