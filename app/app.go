@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"strings"
+	"tracetune/backend/pipeline"
 
 	"github.com/adrg/xdg"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
@@ -76,6 +77,16 @@ func (d *Deps) startup(ctx context.Context) {
 	// Training jobs live on remote platforms: follow again every job that
 	// was not over when the app last closed.
 	d.resumeTraining(ctx)
+	// Likewise a Fireworks deployment that was still starting.
+	serves, err := pipeline.ResumeServeWork(ctx, d.Store, d.Secrets)
+	if err != nil {
+		log.Printf("resume Fireworks deployments: %v", err)
+	}
+	for _, j := range serves {
+		if _, err := d.Jobs.Start(j); err != nil {
+			log.Printf("resume Fireworks deployment: %v", err)
+		}
+	}
 }
 
 // ctx is the context for backend calls.
@@ -98,18 +109,45 @@ func (d *Deps) changed(datasetID int64) {
 	d.emit(EventChanged, map[string]int64{"dataset_id": datasetID})
 }
 
-// pickJSONL opens the native open dialog for a JSONL file; "" if cancelled.
-func (d *Deps) pickJSONL(title string) (string, error) {
+// recordFiles are the files an import reads (backend/ingest detects the
+// format from the bytes; these are the names a file source takes from a
+// folder, and *.gz because any of them may be gzipped).
+var recordFiles = []runtime.FileFilter{
+	{DisplayName: "Traces and datasets (*.jsonl, *.json, *.ndjson, *.csv, *.tsv, *.gz)",
+		Pattern: "*.jsonl;*.json;*.ndjson;*.csv;*.tsv;*.gz;*.jsonl.gz;*.json.gz;*.ndjson.gz"},
+	{DisplayName: "All files", Pattern: "*"},
+}
+
+// otelFiles are the files an otel source reads (OTLP/JSON or a JSON array
+// of spans, as they are).
+var otelFiles = []runtime.FileFilter{
+	{DisplayName: "OpenTelemetry JSON (*.json, *.jsonl, *.ndjson)", Pattern: "*.json;*.jsonl;*.ndjson"},
+	{DisplayName: "All files", Pattern: "*"},
+}
+
+// jsonFiles are the files a topics import reads.
+var jsonFiles = []runtime.FileFilter{{DisplayName: "Topics (*.json)", Pattern: "*.json"}, {DisplayName: "All files", Pattern: "*"}}
+
+// pickRecordsFile opens the native open dialog for a file of records to
+// import; "" if cancelled.
+func (d *Deps) pickRecordsFile(title string) (string, error) {
+	return d.pickFile(title, recordFiles...)
+}
+
+// pickFile opens the native open dialog with filters; "" if cancelled.
+func (d *Deps) pickFile(title string, filters ...runtime.FileFilter) (string, error) {
 	if d.win == nil {
 		return "", errors.New("no window to open a dialog in")
 	}
-	return runtime.OpenFileDialog(d.win, runtime.OpenDialogOptions{
-		Title: title,
-		Filters: []runtime.FileFilter{
-			{DisplayName: "JSON Lines (*.jsonl, *.json, *.ndjson)", Pattern: "*.jsonl;*.json;*.ndjson"},
-			{DisplayName: "All files", Pattern: "*"},
-		},
-	})
+	return runtime.OpenFileDialog(d.win, runtime.OpenDialogOptions{Title: title, Filters: filters})
+}
+
+// pickFolder opens the native dialog for a folder; "" if cancelled.
+func (d *Deps) pickFolder(title string) (string, error) {
+	if d.win == nil {
+		return "", errors.New("no window to open a dialog in")
+	}
+	return runtime.OpenDirectoryDialog(d.win, runtime.OpenDialogOptions{Title: title})
 }
 
 // pickSave opens the native save dialog; "" if cancelled.

@@ -88,20 +88,25 @@ func (s *Datasets) CreateFromFileWith(name, objective, path string, opt ingest.O
 	return Created{Dataset: d, JobID: id}, err
 }
 
-// Import appends to or replaces a dataset's records from a file, in the
-// background. mode is "append" or "replace".
-func (s *Datasets) Import(datasetID int64, path, mode string) (int64, error) {
+// Import appends to or replaces (opt.Mode) a dataset's records from a file
+// in the background, with the preview's choices (format, CSV mapping,
+// evals template); it returns the job id.
+func (s *Datasets) Import(datasetID int64, path string, opt ingest.Options) (int64, error) {
 	if err := need("file", path); err != nil {
 		return 0, err
 	}
-	m := ingest.Mode(mode)
-	if m != ingest.Append && m != ingest.Replace {
-		return 0, fmt.Errorf("import mode must be append or replace, not %q", mode)
+	if opt.Mode != ingest.Append && opt.Mode != ingest.Replace {
+		return 0, fmt.Errorf("import mode must be append or replace, not %q", opt.Mode)
+	}
+	if opt.Format != "" {
+		if _, err := ingest.ParseFormat(string(opt.Format)); err != nil {
+			return 0, err
+		}
 	}
 	if _, err := s.Store.Dataset(s.ctx(), datasetID); err != nil {
 		return 0, err
 	}
-	return s.Jobs.Start(pipeline.ImportWork(s.Store, datasetID, path, m))
+	return s.Jobs.Start(pipeline.ImportWorkWith(s.Store, datasetID, path, opt))
 }
 
 // SetSettings changes a dataset's validation settings (minimum user message
@@ -151,7 +156,9 @@ func (s *Datasets) Export(id int64, path string, validOnly bool, format string) 
 }
 
 // PickImportFile opens the native dialog to choose a file to import.
-func (s *Datasets) PickImportFile() (string, error) { return s.pickJSONL("Choose a file to import") }
+func (s *Datasets) PickImportFile() (string, error) {
+	return s.pickRecordsFile("Choose a file to import")
+}
 
 // PickExportPath opens the native save dialog for an export of a dataset.
 func (s *Datasets) PickExportPath(id int64, suffix string) (string, error) {

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"sync"
 
 	"tracetune/backend/deploy"
 	"tracetune/backend/grader"
@@ -53,6 +55,53 @@ func (s *Deploy) Benchmarks(datasetID int64) ([]deploy.BenchmarkRun, error) {
 // Playground sends one prompt to both models and returns both answers.
 func (s *Deploy) Playground(datasetID int64, in deploy.PlaygroundInput) (deploy.PlaygroundResult, error) {
 	return s.svc().Playground(s.ctx(), datasetID, in)
+}
+
+// PlaygroundEvent is the payload of EventPlayground: a piece of one side's
+// answer text as it arrives, or (Done) that side's answer, complete or
+// stopped. RunID is the caller's id for the request.
+type PlaygroundEvent struct {
+	DatasetID int64          `json:"dataset_id"`
+	RunID     string         `json:"run_id"`
+	Side      string         `json:"side"`
+	Delta     string         `json:"delta,omitempty"`
+	Done      bool           `json:"done,omitempty"`
+	Answer    *deploy.Answer `json:"answer,omitempty"`
+}
+
+// playgroundRuns holds the cancel function of each streaming playground
+// request by run id, for StopPlayground.
+var playgroundRuns sync.Map
+
+// PlaygroundStream sends one prompt to both models and streams both
+// answers to the window as EventPlayground events tagged with runID (the
+// caller's unique id for this request); StopPlayground(runID) stops both.
+// It returns both answers once both have ended.
+func (s *Deploy) PlaygroundStream(datasetID int64, runID string, in deploy.PlaygroundInput) (deploy.PlaygroundResult, error) {
+	if err := need("run id", runID); err != nil {
+		return deploy.PlaygroundResult{}, err
+	}
+	ctx, cancel := context.WithCancel(s.ctx())
+	defer cancel()
+	if _, dup := playgroundRuns.LoadOrStore(runID, cancel); dup {
+		return deploy.PlaygroundResult{}, fmt.Errorf("playground run %q is already going", runID)
+	}
+	defer playgroundRuns.Delete(runID)
+	return s.svc().PlaygroundStream(ctx, datasetID, in,
+		func(side, delta string) {
+			s.emit(EventPlayground, PlaygroundEvent{DatasetID: datasetID, RunID: runID, Side: side, Delta: delta})
+		},
+		func(a deploy.Answer) {
+			s.emit(EventPlayground, PlaygroundEvent{DatasetID: datasetID, RunID: runID, Side: a.Side, Done: true, Answer: &a})
+		})
+}
+
+// StopPlayground stops both requests of a streaming playground run; each
+// answer keeps its text so far. Stopping a run that has ended does nothing.
+func (s *Deploy) StopPlayground(runID string) {
+	if cancel, ok := playgroundRuns.Load(runID); ok {
+		cancel.(context.CancelFunc)()
+	}
 }
 
 // GradeAnswer grades one playground answer on demand.

@@ -8,6 +8,10 @@ const (
 	EventJob     Event = "job"     // jobs.Progress of any job
 	EventChanged Event = "changed" // {dataset_id}: data of a dataset changed; refresh views
 
+	// A streamed playground answer: PlaygroundEvent, a text delta of one
+	// side, or that side's complete (or stopped) answer.
+	EventPlayground Event = "playground"
+
 	// The native menu's page actions (no data): the page opens its own dialog.
 	EventMenuNewDataset Event = "menu:new-dataset"
 	EventMenuImport     Event = "menu:import"
@@ -21,6 +25,7 @@ var Events = []struct {
 }{
 	{EventJob, "Job"},
 	{EventChanged, "Changed"},
+	{EventPlayground, "Playground"},
 	{EventMenuNewDataset, "MenuNewDataset"},
 	{EventMenuImport, "MenuImport"},
 	{EventMenuExport, "MenuExport"},

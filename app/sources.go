@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -28,11 +29,16 @@ type SourceInfo struct {
 	HasKey       bool   `json:"has_key"`
 	HasPublicKey bool   `json:"has_public_key"`
 	HasSecretKey bool   `json:"has_secret_key"`
+	// LookBackMinutes is the window each pull re-reads before its cursor
+	// (0: none); LookBack the same as --look-back writes it ("15m").
+	LookBackMinutes float64 `json:"look_back_minutes"`
+	LookBack        string  `json:"look_back"`
 }
 
 func info(v gateway.Saved) SourceInfo {
 	return SourceInfo{ID: v.ID, Name: v.Name, Kind: v.Kind, URL: v.URL, Project: v.Project,
-		HasKey: v.HasKey, HasPublicKey: v.HasPublicKey, HasSecretKey: v.HasSecretKey}
+		HasKey: v.HasKey, HasPublicKey: v.HasPublicKey, HasSecretKey: v.HasSecretKey,
+		LookBackMinutes: v.SourceRow.LookBack().Minutes(), LookBack: v.LookBack}
 }
 
 // SourceKind describes a kind for the connection form.
@@ -56,6 +62,19 @@ func (s *Sources) Kinds() []SourceKind {
 	}
 }
 
+// PickPath opens the native dialog for the file or folder of a file source
+// of kind ("otel" or "jsonl"); "" if cancelled.
+func (s *Sources) PickPath(kind string, folder bool) (string, error) {
+	if folder {
+		return s.pickFolder("Choose a folder of trace files")
+	}
+	if gateway.Kind(kind) == gateway.KindOTel {
+		// the otel source reads OTLP/JSON as it is (no gzip, no CSV)
+		return s.pickFile("Choose an OpenTelemetry file", otelFiles...)
+	}
+	return s.pickRecordsFile("Choose a trace file")
+}
+
 // List returns the configured sources.
 func (s *Sources) List() ([]SourceInfo, error) {
 	all, err := gateway.List(s.ctx(), s.Store, s.secrets())
@@ -75,18 +94,41 @@ type SourceInput struct {
 	Key       string `json:"key"`
 	PublicKey string `json:"public_key"`
 	SecretKey string `json:"secret_key"`
+	// LookBackMinutes: how far before its cursor each pull re-reads (0:
+	// none); absent keeps the stored window (15 minutes for a new source).
+	LookBackMinutes *float64 `json:"look_back_minutes,omitempty"`
+}
+
+// config checks the form and turns it into a source config.
+func (in SourceInput) config() (gateway.Config, error) {
+	if err := need("name", in.Name); err != nil {
+		return gateway.Config{}, err
+	}
+	if err := need("URL or path", in.URL); err != nil {
+		return gateway.Config{}, err
+	}
+	c := gateway.Config{Name: in.Name, Kind: gateway.Kind(in.Kind), URL: in.URL,
+		Project: in.Project, Key: in.Key, PublicKey: in.PublicKey, SecretKey: in.SecretKey}
+	if m := in.LookBackMinutes; m != nil {
+		if math.IsNaN(*m) || math.IsInf(*m, 0) {
+			return c, fmt.Errorf("look-back window: want a number of minutes")
+		}
+		secs, err := gateway.LookBackSetting(time.Duration(*m * float64(time.Minute)))
+		if err != nil {
+			return c, fmt.Errorf("look-back window of %g minutes: %w", *m, err)
+		}
+		c.LookBackSeconds = secs
+	}
+	return c, nil
 }
 
 // Save adds a source or updates the one of the same name.
 func (s *Sources) Save(in SourceInput) (SourceInfo, error) {
-	if err := need("name", in.Name); err != nil {
+	c, err := in.config()
+	if err != nil {
 		return SourceInfo{}, err
 	}
-	if err := need("URL or path", in.URL); err != nil {
-		return SourceInfo{}, err
-	}
-	v, err := gateway.Save(s.ctx(), s.Store, s.secrets(), gateway.Config{Name: in.Name, Kind: gateway.Kind(in.Kind), URL: in.URL,
-		Project: in.Project, Key: in.Key, PublicKey: in.PublicKey, SecretKey: in.SecretKey}, true)
+	v, err := gateway.Save(s.ctx(), s.Store, s.secrets(), c, true)
 	return info(v), err
 }
 
@@ -115,14 +157,11 @@ type Tested struct {
 // SaveAndTest tests a source first and keeps it only when it answers, so a
 // failed Save & Test leaves no broken source behind.
 func (s *Sources) SaveAndTest(in SourceInput) (Tested, error) {
-	if err := need("name", in.Name); err != nil {
+	c, err := in.config()
+	if err != nil {
 		return Tested{}, err
 	}
-	if err := need("URL or path", in.URL); err != nil {
-		return Tested{}, err
-	}
-	v, p, err := gateway.SaveTested(s.ctx(), s.Store, s.secrets(), gateway.Config{Name: in.Name, Kind: gateway.Kind(in.Kind), URL: in.URL,
-		Project: in.Project, Key: in.Key, PublicKey: in.PublicKey, SecretKey: in.SecretKey}, true)
+	v, p, err := gateway.SaveTested(s.ctx(), s.Store, s.secrets(), c, true)
 	if err != nil || !p.OK {
 		return Tested{Test: p}, err
 	}

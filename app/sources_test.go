@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"tracetune/backend/gateway"
 	"tracetune/backend/jobs"
+	"tracetune/backend/pipeline"
 	"tracetune/backend/secrets"
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
@@ -91,7 +91,7 @@ func TestSourcesPreviewCreateAndPull(t *testing.T) {
 	if p.State != jobs.Done {
 		t.Fatalf("pull job: %+v", p)
 	}
-	if res, ok := p.Result.(gateway.PullResult); !ok || res.New != 5 || res.Skipped != 0 {
+	if res, ok := p.Result.(pipeline.PullResult); !ok || res.New != 5 || res.Skipped != 0 {
 		t.Fatalf("pull result = %#v", p.Result)
 	}
 	counts2, _ := st.DatasetCounts(s.ctx(), c.Dataset.ID)
@@ -223,6 +223,52 @@ func TestConnectAppliesTheChosenFilterToEveryPull(t *testing.T) {
 		after, _ := st.DatasetCounts(s.ctx(), d.ID)
 		if after.Total-before.Total != 5 { // b-0003 and b-0007 are gpt-4o, b-0006 failed
 			t.Fatalf("pull added %d, want 5", after.Total-before.Total)
+		}
+	})
+}
+
+// The connection form's look-back field: minutes in, minutes out, absent
+// keeps the stored window, 0 is none, out of range refused unsaved.
+func TestSourcesLookBackField(t *testing.T) {
+	s, _ := sourcesService(t)
+	dir := t.TempDir()
+	minutes := func(m float64) *float64 { return &m }
+	for _, tc := range []struct {
+		name     string
+		in       *float64
+		wantMin  float64
+		wantText string
+	}{
+		{"a new source without it has the default", nil, 15, "15m"},
+		{"45 minutes", minutes(45), 45, "45m"},
+		{"absent keeps the stored window", nil, 45, "45m"},
+		{"half a minute", minutes(0.5), 0.5, "30s"},
+		{"0 is none", minutes(0), 0, "0s"},
+		{"absent keeps none", nil, 0, "0s"},
+		{"7 days", minutes(7 * 24 * 60), 7 * 24 * 60, "168h"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.Save(SourceInput{Name: "files", Kind: "jsonl", URL: dir, LookBackMinutes: tc.in})
+			if err != nil || got.LookBackMinutes != tc.wantMin || got.LookBack != tc.wantText {
+				t.Fatalf("save = %+v, %v; want %g minutes (%s)", got, err, tc.wantMin, tc.wantText)
+			}
+			all, err := s.List()
+			if err != nil || len(all) != 1 || all[0].LookBackMinutes != tc.wantMin {
+				t.Fatalf("list = %+v, %v", all, err)
+			}
+		})
+	}
+	t.Run("negative or longer than 7 days is refused and nothing changes", func(t *testing.T) {
+		for _, m := range []float64{-5, 7*24*60 + 1} {
+			if _, err := s.Save(SourceInput{Name: "files", Kind: "jsonl", URL: dir, LookBackMinutes: minutes(m)}); err == nil || !strings.Contains(err.Error(), "look-back") {
+				t.Errorf("save with %g minutes: %v", m, err)
+			}
+			if r, err := s.SaveAndTest(SourceInput{Name: "files", Kind: "jsonl", URL: dir, LookBackMinutes: minutes(m)}); err == nil || r.Source != nil {
+				t.Errorf("save & test with %g minutes: %+v %v", m, r, err)
+			}
+		}
+		if all, _ := s.List(); all[0].LookBack != "168h" {
+			t.Fatalf("after refusals: %+v", all[0])
 		}
 	})
 }

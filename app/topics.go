@@ -270,7 +270,9 @@ func (s *Topics) ExportHierarchy(datasetID int64, path string) error {
 }
 
 // PickImportFile opens the native open dialog for a topics JSON file.
-func (s *Topics) PickImportFile() (string, error) { return s.pickJSONL("Choose a topics JSON file") }
+func (s *Topics) PickImportFile() (string, error) {
+	return s.pickFile("Choose a topics JSON file", jsonFiles...)
+}
 
 // ImportHierarchy replaces the hierarchy with the one in a JSON file; keep
 // preserves assignments to topics whose name survives, otherwise every

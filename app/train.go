@@ -54,10 +54,13 @@ func (s *Train) Defaults(trainer string) (train.Hyperparameters, error) {
 	return train.DefaultHyperparameters(trainer), nil
 }
 
-// Check says whether Start may go now: the reasons it is refused, the
-// warnings it goes on with, and whether the NO-GO override is needed.
-func (s *Train) Check(datasetID int64, override bool) (pipeline.TrainGate, error) {
-	return pipeline.CheckTrain(s.ctx(), s.Store, datasetID, override)
+// Check says whether Start with these options may go now: the dry run it
+// is based on, the reasons it is refused with their next steps, the
+// warnings it goes on with, and whether the override is needed (and, when
+// opts.OverrideNoGo, what it goes past). opts.Trainer "" checks against
+// the dataset's chosen trainer and names it in the gate's target.
+func (s *Train) Check(datasetID int64, opts train.Options) (pipeline.TrainGate, error) {
+	return pipeline.CheckTrain(s.ctx(), s.Store, datasetID, opts)
 }
 
 // Preview is what Start would upload: counts per topic, prompt tokens, notes.

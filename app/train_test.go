@@ -47,18 +47,23 @@ func TestTrainBindingStartsAndFollowsAJob(t *testing.T) {
 	if got, want := len(tr.Trainers()), len(train.Trainers); got != want || want < 4 {
 		t.Fatalf("%d trainers, want the %d of train.Trainers (openai, azure, fireworks, trl)", got, want)
 	}
-	if gate, err := tr.Check(ds.ID, false); err != nil || gate.Ready {
+	if gate, err := tr.Check(ds.ID, train.Options{}); err != nil || gate.Ready {
 		t.Fatalf("without a grader: %+v %v", gate, err)
 	}
 	if _, err := grader.Save(ctx, st, ds.ID, grader.Grader{Components: []grader.Component{{Name: "exact", Kind: grader.KindStringCheck, Weight: 1,
 		Input: "{{sample.output_text}}", Reference: "{{item.answer}}", Operation: "eq"}}}); err != nil {
 		t.Fatal(err)
 	}
-	gate, err := tr.Check(ds.ID, false)
-	if err != nil || !gate.Ready || len(gate.Warnings) != 1 {
+	o := train.Options{Trainer: "openai"}
+	gate, err := tr.Check(ds.ID, o)
+	if err != nil || gate.Ready || !gate.NeedsOverride || gate.Target.Model != "o4-mini" || len(gate.Issues) != 1 ||
+		gate.Issues[0].Reason != pipeline.OverrideNoDryRun || gate.Issues[0].Next != "Run a dry run with o4-mini" {
 		t.Fatalf("with a grader, no dry run: %+v %v", gate, err)
 	}
-	o := train.Options{Trainer: "openai"}
+	o.OverrideNoGo = true
+	if gate, err = tr.Check(ds.ID, o); err != nil || !gate.Ready || gate.OverrideReason != pipeline.OverrideNoDryRun {
+		t.Fatalf("with the override: %+v %v", gate, err)
+	}
 	p, err := tr.Preview(ds.ID, o)
 	if err != nil || p.Train != 18 || p.Validation != 2 {
 		t.Fatalf("preview %+v %v", p, err)
@@ -72,7 +77,7 @@ func TestTrainBindingStartsAndFollowsAJob(t *testing.T) {
 	}
 	pr := d.Jobs.Wait(id)
 	started, ok := pr.Result.(pipeline.TrainStarted)
-	if pr.Error != "" || !ok || started.RemoteID == "" {
+	if pr.Error != "" || !ok || started.RemoteID == "" || !started.OverrideNoGo || started.OverrideReason != pipeline.OverrideNoDryRun {
 		t.Fatalf("start job: %+v", pr)
 	}
 	deadline := time.Now().Add(20 * time.Second)

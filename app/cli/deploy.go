@@ -3,8 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"tracetune/backend/deploy"
 	"tracetune/backend/pipeline"
@@ -30,8 +32,10 @@ var deployCommand = Command{Name: "deploy",
 	Usage: "deploy --dataset N --target litellm|vllora|snippet --mode replace|endpoint|ab\n" +
 		"       [--source S] [--split 10] [--model-name M] [--credential C]\n" +
 		"       [--job J] [--preview] [--json]\n" +
+		"deploy --dataset N --target fireworks [--min-replicas 0] [--max-replicas 1]\n" +
+		"       [--job J] [--preview] [--json]\n" +
 		"deploy status --dataset N [--json] | deploy rollback --dataset N [--json]",
-	Summary: "route gateway traffic to the tuned model (replace, new endpoint, A/B); status; rollback", Run: deployCmd,
+	Summary: "route gateway traffic to the tuned model (replace, endpoint, A/B) or serve it on Fireworks", Run: deployCmd,
 	Help: `Targets: litellm changes the proxy's model table through its model management
 API, reached through the LiteLLM source (--source, default the one the dataset
 pulls from) with its key from the keyring, which must be the master key or
@@ -47,10 +51,27 @@ tuned model (default 10). --credential is how a new LiteLLM deployment
 authenticates: os.environ/NAME or a proxy credential name, never a key.
 --preview prints the plan in plain words and changes nothing.
 
+fireworks serves a model trained on Fireworks: Fireworks runs a LoRA only on
+an on-demand deployment (never serverless), so benchmarks, the playground and
+gateways can call it only once one serves it. The command creates that
+deployment on the training provider's account (live merge of the LoRA,
+--min-replicas default 0: scales to zero when idle; --max-replicas default 1)
+and waits, printing its state, until it is READY; the model is then called as
+accounts/A/models/M#accounts/A/deployments/D at the provider's /inference/v1,
+and the other targets route to that name (in LiteLLM: fireworks_ai/… with
+os.environ/FIREWORKS_API_KEY). Cost: Fireworks bills per GPU-second while a
+replica runs, not per token; at zero replicas it costs nothing, and the first
+request after idle waits for a cold start. A FAILED deployment is deleted at
+once; stopping the wait (Ctrl-C) leaves it being created: run the command
+again to resume waiting, or roll it back to delete it.
+
 Every deployment records the before-state of each entry it touched; a
-failure midway rolls back what was done and says so. deploy rollback
-restores the previous routing. deploy status prints the current deployment,
-the history and, after an A/B deployment, the live report on pulled traces.
+failure midway rolls back what was done and says so. deploy rollback undoes
+the newest deployment still in effect (a gateway deployment before the
+Fireworks deployment under it; for fireworks, a DELETE of the deployment).
+deploy status prints the current deployment (checking once on an unfinished
+Fireworks deployment), the history and, after an A/B deployment, the live
+report on pulled traces.
 
 --json prints the deployment {"id","target","mode","source","model_name",
 "base_model","tuned_model","split","state","summary","snippet","changes":[
@@ -64,7 +85,9 @@ var playgroundCommand = Command{Name: "playground",
 	Help: `Sends one prompt (typed, or a record's messages and tools) to the base and
 the tuned model with the same settings and prints both answers, tool calls
 included; --grade scores both with the dataset's grader. --temperature T and
---max-tokens K apply to both.
+--max-tokens K apply to both. On a terminal the answers are printed as they
+arrive (the first to start, then the other one caught up); Ctrl-C stops both
+and keeps the text so far.
 
 --json prints {"record_id","messages","tools","base":{"side","provider","model",
 "text","tool_calls","message","latency_ms","prompt_tokens","completion_tokens",
@@ -135,7 +158,7 @@ func deployCmd(e *Env, args []string) error {
 	}
 	fs := Flags("deploy")
 	ds := fs.String("dataset", "", "dataset name or id")
-	target := fs.String("target", "", "litellm, vllora or snippet")
+	target := fs.String("target", "", "litellm, vllora, snippet or fireworks")
 	source := fs.String("source", "", "gateway source (default: the dataset's)")
 	mode := fs.String("mode", "", "replace, endpoint or ab")
 	split := fs.Int("split", 0, "A/B: percent of traffic to the tuned model (default 10)")
@@ -143,10 +166,13 @@ func deployCmd(e *Env, args []string) error {
 	cred := fs.String("credential", "", "new LiteLLM deployment: os.environ/NAME or a proxy credential name")
 	job := fs.Int64("job", 0, "training job (0: the latest with a model)")
 	preview := fs.Bool("preview", false, "print the plan, change nothing")
+	minRep := fs.Int("min-replicas", 0, "fireworks: replicas kept running (0: scale to zero when idle)")
+	maxRep := fs.Int("max-replicas", 0, "fireworks: most replicas it scales up to (default 1)")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	opts := deploy.Options{Target: *target, Source: *source, Mode: deploy.Mode(*mode), Split: *split, ModelName: *name, Credential: *cred, JobID: *job}
+	opts := deploy.Options{Target: *target, Source: *source, Mode: deploy.Mode(*mode), Split: *split, ModelName: *name, Credential: *cred, JobID: *job,
+		MinReplicas: *minRep, MaxReplicas: *maxRep}
 	if err := opts.Validate(); err != nil {
 		return Usage("%v", err)
 	}
@@ -169,6 +195,10 @@ func deployCmd(e *Env, args []string) error {
 			}
 			fmt.Fprintln(w, p.Snippet)
 		})
+	}
+	if opts.Target == deploy.TargetFireworks {
+		// Said before anything is created: it bills by the GPU-second.
+		fmt.Fprintln(e.Err, "note:", deploy.FireworksCostNote)
 	}
 	pr, err := e.Jobs.Run(e.Ctx, pipeline.DeployWork(e.Store, sourceSecrets(), d.ID, opts))
 	if err != nil {
@@ -195,6 +225,9 @@ func printDeployment(w io.Writer, d deploy.Deployment) {
 	if d.Target == "snippet" && d.Snippet != "" {
 		fmt.Fprintln(w, d.Snippet)
 	}
+	if d.Target == deploy.TargetFireworks && d.State == "active" {
+		fmt.Fprintln(w, "  model:", d.ModelName)
+	}
 }
 
 // deployStatusView is what deploy status prints.
@@ -210,14 +243,22 @@ func deployStatus(e *Env, args []string) error {
 		return err
 	}
 	svc := deployService(e)
+	// An unfinished Fireworks deployment is read once, as train status does.
+	if _, ok, err := svc.ServingCheck(e.Ctx, d.ID); ok && err != nil {
+		fmt.Fprintln(e.Err, "note: Fireworks deployment:", err)
+	}
 	hist, err := svc.History(e.Ctx, d.ID)
 	if err != nil {
 		return err
 	}
 	v := deployStatusView{History: hist}
-	if len(hist) > 0 {
-		v.Current = &hist[0]
-		if hist[0].Mode == string(deploy.ModeAB) {
+	if cur, ok, err := svc.Current(e.Ctx, d.ID); err != nil {
+		return err
+	} else if ok {
+		// The newest deployment in effect: a Fireworks one under a
+		// rolled-back gateway deployment is still current.
+		v.Current = &cur
+		if cur.Mode == string(deploy.ModeAB) {
 			if live, err := svc.Live(e.Ctx, d.ID); err == nil {
 				v.Live = &live
 			} else {
@@ -240,8 +281,10 @@ func deployStatus(e *Env, args []string) error {
 		}
 		if len(v.History) > 1 {
 			fmt.Fprintln(w, "history:")
-			for _, h := range v.History[1:] {
-				fmt.Fprintf(w, "  %d %s %s on %s: %s\n", h.ID, h.State, h.Mode, h.Target, h.Message)
+			for _, h := range v.History {
+				if h.ID != v.Current.ID {
+					fmt.Fprintf(w, "  %d %s %s on %s: %s\n", h.ID, h.State, h.Mode, h.Target, h.Message)
+				}
 			}
 		}
 	})
@@ -283,6 +326,12 @@ func playgroundCmd(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !e.JSON && isTerminal(e.Out) {
+		p := &streamPrinter{w: e.Out}
+		res, err := deployService(e).PlaygroundStream(e.Ctx, d.ID, in, p.delta, p.done)
+		p.finish(res)
+		return err
+	}
 	res, err := deployService(e).Playground(e.Ctx, d.ID, in)
 	if err != nil {
 		return err
@@ -290,19 +339,162 @@ func playgroundCmd(e *Env, args []string) error {
 	return e.Print(res, func(w io.Writer) {
 		for _, a := range []deploy.Answer{res.Base, res.Tuned} {
 			fmt.Fprintf(w, "── %s (%s, %d ms)\n", a.Side, a.Model, a.LatencyMS)
-			if a.Error != "" {
-				fmt.Fprintln(w, "error:", a.Error)
-				continue
-			}
-			if a.Text != "" {
-				fmt.Fprintln(w, a.Text)
-			}
-			for _, c := range a.ToolCalls {
-				fmt.Fprintf(w, "→ %s(%s)\n", c.Function.Name, c.Function.Arguments)
-			}
-			if a.Grade != nil {
-				fmt.Fprintf(w, "score %.3f\n", a.Grade.Score)
-			}
+			printAnswerTail(w, a)
 		}
 	})
+}
+
+// printAnswerTail prints an answer after its header: error, or text, tool
+// calls and score.
+func printAnswerTail(w io.Writer, a deploy.Answer) {
+	if a.Error != "" && a.Text == "" {
+		fmt.Fprintln(w, "error:", a.Error)
+		return
+	}
+	if a.Text != "" {
+		fmt.Fprintln(w, a.Text)
+	}
+	if a.Error != "" {
+		fmt.Fprintln(w, "error:", a.Error)
+	}
+	for _, c := range a.ToolCalls {
+		fmt.Fprintf(w, "→ %s(%s)\n", c.Function.Name, c.Function.Arguments)
+	}
+	if a.Grade != nil {
+		fmt.Fprintf(w, "score %.3f\n", a.Grade.Score)
+	}
+}
+
+// isTerminal says whether w is a terminal, where answers are worth
+// printing as they arrive; tests replace it.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// streamPrinter prints two streamed answers one after the other without
+// mixing them: the side that starts first is printed live; the other one's
+// text is kept until then, printed at once, and followed live from there.
+type streamPrinter struct {
+	w io.Writer
+
+	mu       sync.Mutex
+	cur      string // the side being printed live ("" between sides)
+	started  map[string]bool
+	pending  map[string]*strings.Builder // text of the side waiting its turn
+	finished map[string]deploy.Answer    // ended, footer not yet printed
+	printed  map[string]bool             // footer printed
+	lineOpen bool                        // the live text did not end in a newline
+}
+
+func (p *streamPrinter) init() {
+	if p.started == nil {
+		p.started, p.pending, p.finished, p.printed = map[string]bool{}, map[string]*strings.Builder{}, map[string]deploy.Answer{}, map[string]bool{}
+	}
+}
+
+func (p *streamPrinter) delta(side, d string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.init()
+	if p.cur == "" {
+		p.begin(side)
+	}
+	if side != p.cur {
+		if p.pending[side] == nil {
+			p.pending[side] = &strings.Builder{}
+		}
+		p.pending[side].WriteString(d)
+		return
+	}
+	p.write(d)
+}
+
+func (p *streamPrinter) done(a deploy.Answer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.init()
+	p.finished[a.Side] = a
+	if p.cur == "" {
+		p.begin(a.Side)
+	}
+	for p.cur != "" {
+		a, ok := p.finished[p.cur]
+		if !ok {
+			return
+		}
+		a.Text = "" // printed as it came
+		p.end(a)
+		p.cur = ""
+		// The other side takes the terminal if it has anything to show.
+		for _, side := range []string{deploy.SideBase, deploy.SideTuned} {
+			_, ended := p.finished[side]
+			if !p.printed[side] && (p.pending[side] != nil || ended) {
+				p.begin(side)
+				break
+			}
+		}
+	}
+}
+
+// finish prints what the callbacks did not: both answers when the run
+// ended early (a failure before they were asked).
+func (p *streamPrinter) finish(res deploy.PlaygroundResult) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.init()
+	for _, a := range []deploy.Answer{res.Base, res.Tuned} {
+		if a.Side == "" || p.printed[a.Side] {
+			continue
+		}
+		if p.cur != a.Side {
+			p.begin(a.Side)
+		}
+		if p.started[a.Side] { // never print the text twice
+			a.Text = ""
+		}
+		p.end(a)
+		p.cur = ""
+	}
+}
+
+// begin prints a side's header and the text it has so far.
+func (p *streamPrinter) begin(side string) {
+	p.cur = side
+	fmt.Fprintf(p.w, "── %s\n", side)
+	if b := p.pending[side]; b != nil {
+		p.write(b.String())
+		p.pending[side] = nil
+	}
+}
+
+func (p *streamPrinter) write(d string) {
+	if d == "" {
+		return
+	}
+	p.started[p.cur] = true
+	io.WriteString(p.w, d)
+	p.lineOpen = !strings.HasSuffix(d, "\n")
+}
+
+// end closes a side: the rest of its answer (text not printed live, tool
+// calls, error, score) and its model and time.
+func (p *streamPrinter) end(a deploy.Answer) {
+	if p.lineOpen {
+		fmt.Fprintln(p.w)
+		p.lineOpen = false
+	}
+	if a.Text != "" || a.Error != "" || len(a.ToolCalls) > 0 || a.Grade != nil {
+		printAnswerTail(p.w, a)
+	}
+	state := ""
+	if a.Stopped {
+		state = ", stopped"
+	}
+	fmt.Fprintf(p.w, "(%s, %d ms%s)\n", a.Model, a.LatencyMS, state)
+	p.printed[a.Side] = true
 }

@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
+	"tracetune/backend/deploy"
 	"tracetune/backend/grader"
+	"tracetune/backend/record"
 	"tracetune/backend/secrets"
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
@@ -151,6 +154,33 @@ func TestDeployJourney(t *testing.T) {
 			t.Fatalf("playground %d %s %s", code, out, errs)
 		}
 	})
+	t.Run("on a terminal the playground streams, and --json does not", func(t *testing.T) {
+		old := isTerminal
+		isTerminal = func(io.Writer) bool { return true }
+		t.Cleanup(func() { isTerminal = old })
+		oa.Reset()
+		out, errs, code := runIn(t, dir, "playground", "--dataset", "dep", "--prompt", "support question 8 please")
+		want := "── base\nanswer 8\n(gpt-4o-mini, "
+		if code != 0 || (!strings.Contains(out, want) && !strings.Contains(out, "── tuned\nanswer 8\n("+cliTuned+", ")) ||
+			strings.Count(out, "answer 8") != 2 || strings.Count(out, "── ") != 2 {
+			t.Fatalf("playground %d %q %s", code, out, errs)
+		}
+		for _, r := range oa.Requests() {
+			if !bytes.Contains(r.Body, []byte(`"stream":true`)) {
+				t.Fatalf("not streamed: %s", r.Body)
+			}
+		}
+		oa.Reset()
+		out, errs, code = runIn(t, dir, "playground", "--dataset", "dep", "--prompt", "support question 8 please", "--json")
+		if code != 0 || !strings.HasPrefix(out, "{") || strings.Contains(out, "stopped") {
+			t.Fatalf("playground --json %d %s %s", code, out, errs)
+		}
+		for _, r := range oa.Requests() {
+			if bytes.Contains(r.Body, []byte(`"stream":true`)) {
+				t.Fatalf("streamed with --json: %s", r.Body)
+			}
+		}
+	})
 	t.Run("deploy as A/B creates two weighted deployments", func(t *testing.T) {
 		out, errs, code := runIn(t, dir, "deploy", "--dataset", "dep", "--target", "litellm", "--mode", "ab", "--split", "10", "--json")
 		var d struct {
@@ -201,4 +231,33 @@ func TestDeployJourney(t *testing.T) {
 			t.Fatalf("exit %d", code)
 		}
 	})
+}
+
+// Two answers streamed at once come out one after the other: the first to
+// start live, the other caught up when the first ends, and then live.
+func TestStreamPrinterKeepsTheAnswersApart(t *testing.T) {
+	var b bytes.Buffer
+	p := &streamPrinter{w: &b}
+	p.delta("tuned", "The ")
+	p.delta("base", "I ")
+	p.delta("tuned", "answer")
+	p.delta("base", "think ")
+	p.done(deploy.Answer{Side: "tuned", Model: "ft:m", LatencyMS: 12, ToolCalls: []record.ToolCall{{Function: record.FunctionCall{Name: "f", Arguments: "{}"}}}})
+	p.delta("base", "so.\n")
+	p.done(deploy.Answer{Side: "base", Model: "m", LatencyMS: 30, Stopped: true})
+	p.finish(deploy.PlaygroundResult{Base: deploy.Answer{Side: "base", Text: "I think so.\n"}, Tuned: deploy.Answer{Side: "tuned", Text: "The answer"}})
+	want := "── tuned\nThe answer\n→ f({})\n(ft:m, 12 ms)\n── base\nI think so.\n(m, 30 ms, stopped)\n"
+	if b.String() != want {
+		t.Fatalf("printed\n%s\nwant\n%s", b.String(), want)
+	}
+
+	// A side that failed before any text, and a run that ended before the
+	// callbacks (both printed by finish).
+	b.Reset()
+	p = &streamPrinter{w: &b}
+	p.done(deploy.Answer{Side: "base", Model: "m", Error: "404 from x"})
+	p.finish(deploy.PlaygroundResult{Base: deploy.Answer{Side: "base"}, Tuned: deploy.Answer{Side: "tuned", Model: "t", Text: "late"}})
+	if want := "── base\nerror: 404 from x\n(m, 0 ms)\n── tuned\nlate\n(t, 0 ms)\n"; b.String() != want {
+		t.Fatalf("printed\n%s\nwant\n%s", b.String(), want)
+	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,14 +24,7 @@ func TestTrainOnFireworksFromTheCommandLine(t *testing.T) {
 	fw.RequireKey("fw-cli-key-123456")
 	fw.SetSteps(3, 1)
 	dir := t.TempDir()
-	var lines []string
-	for i := 0; i < 30; i++ {
-		lines = append(lines, fmt.Sprintf(`{"messages":[{"role":"user","content":"Please refund the duplicate charge on invoice %d"}],"reference_answer":"refund %d"}`, i, i))
-	}
-	if _, errs, code := runIn(t, dir, "create", "--name", "fwcli", "--file", fixture(t, lines...)); code != 0 {
-		t.Fatalf("create: %s", errs)
-	}
-	saveCLIGrader(t, dir, "fwcli", "def grade(sample, item):\n    return 1.0 if item['reference_answer'] in sample['output_text'] else 0.0")
+	createRefundDataset(t, dir, "fwcli")
 
 	t.Run("providers add takes the account and the key from stdin", func(t *testing.T) {
 		keyFile := filepath.Join(t.TempDir(), "key")
@@ -70,7 +62,7 @@ func TestTrainOnFireworksFromTheCommandLine(t *testing.T) {
 	}
 	t.Run("train start creates the job with Fireworks' defaults", func(t *testing.T) {
 		out, errs, code := runIn(t, dir, "train", "start", "--dataset", "fwcli", "--trainer", "fireworks", "--provider", "fwp",
-			"--model", "accounts/fireworks/models/qwen3-0p6b", "--epochs", "2", "--json")
+			"--model", "accounts/fireworks/models/qwen3-0p6b", "--epochs", "2", "--override-nogo", "--json")
 		if code != 0 {
 			t.Fatalf("train start: %d %s", code, errs)
 		}
@@ -98,17 +90,7 @@ func TestTrainOnFireworksFromTheCommandLine(t *testing.T) {
 				Train *float64 `json:"train_reward_mean"`
 			} `json:"metrics"`
 		}
-		var raw string
-		for i := 0; i < 30 && !s.Final; i++ {
-			out, errs, code := runIn(t, dir, "train", "status", "--dataset", "fwcli", "--json")
-			if code != 0 {
-				t.Fatalf("status: %s", errs)
-			}
-			raw = out
-			if err := json.Unmarshal([]byte(out), &s); err != nil {
-				t.Fatal(err)
-			}
-		}
+		raw := pollTrainStatus(t, dir, "fwcli", 30, &s, func() bool { return s.Final })
 		out := fw.Jobs()[0].Body["trainingConfig"].(map[string]any)["outputModel"].(string)
 		if s.Status != "succeeded" || s.Model != "accounts/"+fw.Account+"/models/"+out || len(s.Metrics) != 3 || s.Metrics[0].Train == nil {
 			t.Fatalf("status %s", raw)

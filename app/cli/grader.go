@@ -10,6 +10,7 @@ import (
 
 	"tracetune/backend/grader"
 	"tracetune/backend/pipeline"
+	"tracetune/backend/record"
 )
 
 var graderCommand = Command{Name: "grader",
@@ -164,6 +165,8 @@ type testSampleJSON struct {
 	Response   string             `json:"response"`
 	Reasoning  string             `json:"reasoning"`
 	Errors     []string           `json:"errors"`
+	// DerivedFields name the grader fields taken from the file's trajectory.
+	DerivedFields []string `json:"derived_fields,omitempty"`
 }
 
 type testJSON struct {
@@ -198,7 +201,7 @@ func graderTest(e *Env, args []string) error {
 		if errs == nil {
 			errs = []string{}
 		}
-		out.Samples = append(out.Samples, testSampleJSON{RecordID: s.RecordID, Score: s.Score, Components: s.Components, Response: s.Response, Reasoning: s.Reasoning, Errors: errs})
+		out.Samples = append(out.Samples, testSampleJSON{RecordID: s.RecordID, Score: s.Score, Components: s.Components, Response: s.Response, Reasoning: s.Reasoning, Errors: errs, DerivedFields: s.DerivedFields})
 	}
 	return e.Print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "Test Sample of grader %s on %q: mean %.3f over %d records\n", res.Version, d.Name, res.Mean, len(res.Samples))
@@ -219,6 +222,10 @@ func graderTest(e *Env, args []string) error {
 			}
 			for _, x := range s.Errors {
 				fmt.Fprintf(w, "  error: %s\n", x)
+			}
+			// where the fields the record did not carry came from
+			for _, x := range record.DerivedSummary(s.DerivedFields) {
+				fmt.Fprintf(w, "  %s%s\n", strings.ToLower(x[:1]), x[1:])
 			}
 		}
 	})

@@ -38,9 +38,15 @@ ShareGPT, Alpaca, OpenAI Evals items.
   --preview          print what would be imported (format, counts, first 5
                      records) and store nothing
 
+An append into a dataset that has topics categorizes the new valid records
+in the same run, as step 2's Categorize would (earlier assignments are
+kept), and refreshes coverage; if the model provider fails the import still
+stands and the records stay uncategorized until the next import or pull.
 --mode replace removes the dataset's records in the same transaction that
 adds the new ones. With --json: {"dataset","lines","total","valid","invalid",
-"by_code","seconds","format","adapter","skipped","topics"}; with --preview
+"by_code","seconds","format","adapter","skipped","topics"}, plus after an
+append into a dataset with topics "categorize": {"records","categorized",
+"low_confidence","vectors","warnings","error","stopped"}; with --preview
 --json, the preview: {"detected","items","total","valid","invalid",
 "by_code","skipped","topics","records",…}.`}
 
@@ -124,10 +130,13 @@ func importCmd(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, _ := p.Result.(ingest.Result)
+	res, _ := p.Result.(pipeline.ImportResult)
 	out := map[string]any{"dataset": d.ID, "lines": res.Lines, "total": res.Total, "valid": res.Valid,
 		"invalid": res.Invalid, "by_code": res.ByCode, "seconds": res.Duration.Seconds(),
 		"format": res.Detected.Format, "adapter": res.Detected.Adapter, "skipped": res.Skipped, "topics": res.Topics}
+	if res.Categorize != nil {
+		out["categorize"] = res.Categorize
+	}
 	return e.Print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "imported %s into %q (%s): %d records from %d items, %d valid, %d invalid (%.2fs)\n",
 			filepath.Base(*file), d.Name, describeFormat(res.Detected), res.Total, res.Lines, res.Valid, res.Invalid, res.Duration.Seconds())
@@ -137,6 +146,9 @@ func importCmd(e *Env, args []string) error {
 		}
 		if res.Topics > 0 {
 			fmt.Fprintf(w, "  %d records arrived categorized by the file's topics\n", res.Topics)
+		}
+		if s := res.Categorize.Summary(); s != "" {
+			fmt.Fprintf(w, "  new records: %s\n", s)
 		}
 	})
 }

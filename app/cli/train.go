@@ -14,9 +14,9 @@ import (
 )
 
 var trainCommand = Command{Name: "train",
-	Usage: "train start --dataset N --trainer openai|azure|fireworks|trl [--provider P] [--model M]\n" +
-		"      [--split 0.9] [--no-stratify] [--include-generated] [--seed S] [--epochs E]\n" +
-		"      [--batch-size B] [--lr-multiplier X] [--reasoning-effort E]\n" +
+	Usage: "train start --dataset N --trainer openai|azure|fireworks|trl [--provider P]\n" +
+		"      [--model M] [--split 0.9] [--no-stratify] [--include-generated] [--seed S]\n" +
+		"      [--epochs E] [--batch-size B] [--lr-multiplier X] [--reasoning-effort E]\n" +
 		"      [--learning-rate X] [--lora-rank R] [--generations K] [--max-tokens T]\n" +
 		"      [--compute-multiplier X] [--eval-interval K] [--eval-samples K] [--suffix S]\n" +
 		"      [--override-nogo] [--out DIR] [--no-zip] [--wait] [--json]\n" +
@@ -55,15 +55,21 @@ that the split is capped and says so in "notes".
                  reward.py, train.py, requirements.txt, config.yaml,
                  manifest.json, README.md. --epochs, --batch-size and
                  --model apply; the job is "exported" at once.
-Start is refused when the grader is not ready, or after a NO-GO dry run
-without --override-nogo (kept with the job). With no dry run on the current
-grader it warns (on stderr and in "warnings") and goes on. A refusal by the
-platform (an account that cannot fine-tune, a model not enabled for RFT)
-says what to do next; the uploaded files are deleted and the job is kept
-as failed with that reason.
+Start is refused when the grader is not ready, and, unless --override-nogo,
+when no finished dry run on the current grader was answered by the model
+being trained, or that run says NO-GO. Each refusal names the next step:
+re-grade the last run (dryrun run --regrade RUN, no model calls) when only
+the grader changed; a dry run with the base model when there is none, it
+used another model, or it graded production answers. The one override goes
+past any of them and is kept with the job with what it went past
+("override_reason": no dry run, grader changed, other model, production
+answers or NO-GO; also on stderr as a warning). CAUTION warns and goes on.
+A refusal by the platform (an account that cannot fine-tune, a model not
+enabled for RFT) says what to do next; the uploaded files are deleted and
+the job is kept as failed with that reason.
 start --json prints {"job","status","trainer","provider","base_model",
 "remote_id","train_count","validation_count","train_file","validation_file",
-"grader_version","dry_run_id","dry_run_verdict","override_nogo","split_seed",
+"grader_version","dry_run_id","dry_run_verdict","override_nogo","override_reason","split_seed",
 "notes":[…],"warnings":[…],"out_dir",…}.
 
 status (the newest job unless --job) first polls the platform when the job is
@@ -116,7 +122,7 @@ func trainStart(e *Env, args []string) error {
 	fs.IntVar(&o.Hyper.NumGenerations, "generations", 0, "rollouts per prompt (fireworks, trl)")
 	fs.IntVar(&o.Hyper.MaxCompletionLength, "max-tokens", 0, "max tokens per rollout (fireworks, trl)")
 	fs.StringVar(&o.Suffix, "suffix", "", "suffix of the fine-tuned model's name")
-	fs.BoolVar(&o.OverrideNoGo, "override-nogo", false, "train after a NO-GO dry run")
+	fs.BoolVar(&o.OverrideNoGo, "override-nogo", false, "train without a fitting dry run or after a NO-GO (kept with the job)")
 	fs.StringVar(&o.OutDir, "out", "", "trl: the bundle's folder")
 	fs.BoolVar(&o.NoZip, "no-zip", false, "trl: skip the .zip")
 	wait := fs.Bool("wait", false, "follow the job until it ends")
@@ -157,6 +163,9 @@ func trainStart(e *Env, args []string) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(e.Err, "warning:", w)
 	}
+	if err != nil && len(res.Gate.Reasons) > 0 { // the gate refused
+		return refusal(d, res.Gate)
+	}
 	if err != nil {
 		return err
 	}
@@ -175,6 +184,30 @@ func trainStart(e *Env, args []string) error {
 	return e.Print(res, func(w io.Writer) {
 		printJob(w, res.Job)
 	})
+}
+
+// refusal says why the gate refused Start: each reason with its next step
+// as a command, and the override that goes past the dry run's gap.
+func refusal(d record.Dataset, g pipeline.TrainGate) error {
+	var b strings.Builder
+	b.WriteString("training cannot start:")
+	for _, r := range g.Reasons {
+		if len(g.Issues) > 0 && strings.HasPrefix(r, g.Issues[0].Text) {
+			continue // said below with its command
+		}
+		fmt.Fprintf(&b, "\n  - %s", r)
+	}
+	for _, is := range g.Issues {
+		fmt.Fprintf(&b, "\n  - %s\n    next: %s", is.Text, is.Next)
+		switch is.Fix {
+		case pipeline.FixRegrade:
+			fmt.Fprintf(&b, " (tracetune dryrun run --dataset %d --regrade %d)", d.ID, is.RunID)
+		case pipeline.FixDryRun:
+			fmt.Fprintf(&b, " (tracetune dryrun run --dataset %d)", d.ID)
+		}
+		fmt.Fprintf(&b, "\n    or start anyway with --override-nogo (the job keeps the override: %s)", is.Reason)
+	}
+	return errors.New(b.String())
 }
 
 // trainJob resolves --job (or the dataset's newest job) and checks that it
@@ -204,6 +237,18 @@ func trainJob(e *Env, ds string, id int64) (record.Dataset, train.Job, error) {
 	return d, j, nil
 }
 
+// parseTrainJob adds the --dataset and --job flags to fs, parses args and
+// returns the job they name (by default the dataset's newest).
+func parseTrainJob(e *Env, fs *flag.FlagSet, args []string) (train.Job, error) {
+	ds := fs.String("dataset", "", "dataset name or id")
+	id := fs.Int64("job", 0, "job id (default: the newest)")
+	if err := Parse(fs, args); err != nil {
+		return train.Job{}, err
+	}
+	_, j, err := trainJob(e, *ds, *id)
+	return j, err
+}
+
 // refresh polls a job that is not over; a failed poll is a warning, the
 // stored state is still printed.
 func refresh(e *Env, j train.Job) {
@@ -216,13 +261,7 @@ func refresh(e *Env, j train.Job) {
 }
 
 func trainStatus(e *Env, args []string) error {
-	fs := Flags("train status")
-	ds := fs.String("dataset", "", "dataset name or id")
-	id := fs.Int64("job", 0, "job id (default: the newest)")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	_, j, err := trainJob(e, *ds, *id)
+	j, err := parseTrainJob(e, Flags("train status"), args)
 	if err != nil {
 		return err
 	}
@@ -275,13 +314,8 @@ func printJob(w io.Writer, j train.Job) {
 
 func trainLogs(e *Env, args []string) error {
 	fs := Flags("train logs")
-	ds := fs.String("dataset", "", "dataset name or id")
-	id := fs.Int64("job", 0, "job id (default: the newest)")
 	after := fs.Int64("after", 0, "only events after this seq")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	_, j, err := trainJob(e, *ds, *id)
+	j, err := parseTrainJob(e, fs, args)
 	if err != nil {
 		return err
 	}
@@ -298,13 +332,7 @@ func trainLogs(e *Env, args []string) error {
 }
 
 func trainControl(e *Env, verb string, args []string) error {
-	fs := Flags("train " + verb)
-	ds := fs.String("dataset", "", "dataset name or id")
-	id := fs.Int64("job", 0, "job id (default: the newest)")
-	if err := Parse(fs, args); err != nil {
-		return err
-	}
-	_, j, err := trainJob(e, *ds, *id)
+	j, err := parseTrainJob(e, Flags("train "+verb), args)
 	if err != nil {
 		return err
 	}

@@ -11,25 +11,51 @@ import (
 	"tracetune/backend/testutil"
 )
 
+// createRefundDataset creates a dataset of 30 refund requests, each with a
+// reference answer, graded by whether the output contains it.
+func createRefundDataset(t *testing.T, dir, name string) {
+	t.Helper()
+	var lines []string
+	for i := 0; i < 30; i++ {
+		lines = append(lines, fmt.Sprintf(`{"messages":[{"role":"user","content":"Please refund the duplicate charge on invoice %d"}],"reference_answer":"refund %d"}`, i, i))
+	}
+	if _, errs, code := runIn(t, dir, "create", "--name", name, "--file", fixture(t, lines...)); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	saveCLIGrader(t, dir, name, "def grade(sample, item):\n    return 1.0 if item['reference_answer'] in sample['output_text'] else 0.0")
+}
+
+// pollTrainStatus runs `train status --json` (each call polls once) into s
+// until done says the job is final or tries run out, and returns the last
+// output.
+func pollTrainStatus(t *testing.T, dir, dataset string, tries int, s any, done func() bool) string {
+	t.Helper()
+	var raw string
+	for i := 0; i < tries && !done(); i++ {
+		out, errs, code := runIn(t, dir, "train", "status", "--dataset", dataset, "--json")
+		if code != 0 {
+			t.Fatalf("status: %s", errs)
+		}
+		raw = out
+		if err := json.Unmarshal([]byte(out), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return raw
+}
+
 // TestTrainCommands drives Step 6 from the command line against the fake
-// fine-tuning platform: start (with the warning of a missing dry run),
-// status until the job succeeds (each call polls once), logs, list,
-// cancel of a second job, and a TRL bundle, with the JSON shapes of the
-// issue.
+// fine-tuning platform: start (refused without a dry run, then with the
+// override kept with the job), status until the job succeeds (each call
+// polls once), logs, list, cancel of a second job, and a TRL bundle, with
+// the JSON shapes of the issue.
 func TestTrainCommands(t *testing.T) {
 	fake := testutil.StartFineTune(t)
 	fake.Chat = testutil.NewOpenAI().Handler() // Create & Start embeds the prompts
 	t.Setenv("OPENAI_API_KEY", "sk-cli-train-000000")
 	t.Setenv("OPENAI_BASE_URL", fake.URL)
 	dir := t.TempDir()
-	var lines []string
-	for i := 0; i < 30; i++ {
-		lines = append(lines, fmt.Sprintf(`{"messages":[{"role":"user","content":"Please refund the duplicate charge on invoice %d"}],"reference_answer":"refund %d"}`, i, i))
-	}
-	if _, errs, code := runIn(t, dir, "create", "--name", "cli", "--file", fixture(t, lines...)); code != 0 {
-		t.Fatalf("create: %s", errs)
-	}
-	saveCLIGrader(t, dir, "cli", "def grade(sample, item):\n    return 1.0 if item['reference_answer'] in sample['output_text'] else 0.0")
+	createRefundDataset(t, dir, "cli")
 
 	var started struct {
 		Job        int64    `json:"job"`
@@ -38,9 +64,15 @@ func TestTrainCommands(t *testing.T) {
 		Train      int      `json:"train_count"`
 		Validation int      `json:"validation_count"`
 		Warnings   []string `json:"warnings"`
+		Override   string   `json:"override_reason"`
 	}
-	t.Run("start creates the job and warns that no dry run ran", func(t *testing.T) {
-		out, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "openai", "--suffix", "cli", "--epochs", "2", "--json")
+	t.Run("without a dry run start needs the override, which the job keeps", func(t *testing.T) {
+		if _, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "openai", "--json"); code != 1 ||
+			!strings.Contains(errs, "no dry run has measured this grader on o4-mini") {
+			t.Fatalf("start without a dry run: %d %s", code, errs)
+		}
+		out, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "openai", "--suffix", "cli", "--epochs", "2",
+			"--override-nogo", "--json")
 		if code != 0 {
 			t.Fatalf("train start: %d %s", code, errs)
 		}
@@ -50,8 +82,9 @@ func TestTrainCommands(t *testing.T) {
 		if started.Job == 0 || started.Status != "validating_files" || started.RemoteID == "" || started.Train != 27 || started.Validation != 3 {
 			t.Fatalf("start output %s", out)
 		}
-		if !strings.Contains(errs, "warning: no dry run on the current grader version") || len(started.Warnings) != 1 {
-			t.Errorf("stderr %q, warnings %v", errs, started.Warnings)
+		if !strings.Contains(errs, "warning: no dry run has measured this grader on o4-mini") || len(started.Warnings) != 1 ||
+			started.Override != "no dry run" {
+			t.Errorf("stderr %q, warnings %v, override %q", errs, started.Warnings, started.Override)
 		}
 	})
 
@@ -68,17 +101,7 @@ func TestTrainCommands(t *testing.T) {
 	}
 	t.Run("status polls the platform until the job succeeds", func(t *testing.T) {
 		var s status
-		var raw string
-		for i := 0; i < 20 && !s.Final; i++ {
-			out, errs, code := runIn(t, dir, "train", "status", "--dataset", "cli", "--json")
-			if code != 0 {
-				t.Fatalf("status: %s", errs)
-			}
-			raw = out
-			if err := json.Unmarshal([]byte(out), &s); err != nil {
-				t.Fatal(err)
-			}
-		}
+		raw := pollTrainStatus(t, dir, "cli", 20, &s, func() bool { return s.Final })
 		if s.Status != "succeeded" || s.Job != started.Job || !strings.HasPrefix(s.Model, "ft:o4-mini:fake-org:cli:") || len(s.Metrics) != 6 {
 			t.Fatalf("final status %s", raw)
 		}
@@ -121,7 +144,7 @@ func TestTrainCommands(t *testing.T) {
 	})
 
 	t.Run("cancel stops a second job; cancelling it again says why not", func(t *testing.T) {
-		if _, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "openai", "--json"); code != 0 {
+		if _, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "openai", "--override-nogo", "--json"); code != 0 {
 			t.Fatalf("start: %s", errs)
 		}
 		out, errs, code := runIn(t, dir, "train", "cancel", "--dataset", "cli", "--json")
@@ -138,7 +161,7 @@ func TestTrainCommands(t *testing.T) {
 
 	t.Run("a TRL bundle is written where asked", func(t *testing.T) {
 		outDir := filepath.Join(t.TempDir(), "bundle")
-		out, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "trl", "--out", outDir, "--json")
+		out, errs, code := runIn(t, dir, "train", "start", "--dataset", "cli", "--trainer", "trl", "--out", outDir, "--override-nogo", "--json")
 		var j struct {
 			Status string `json:"status"`
 			OutDir string `json:"out_dir"`

@@ -3,7 +3,9 @@
 // report on real traffic after an A/B deployment) and then changes the
 // gateway the traces came from, reversibly: every deployment records the
 // before-state of each gateway entry it touched, so Rollback restores the
-// previous routing and a deployment failing midway undoes itself.
+// previous routing and a deployment failing midway undoes itself. A model
+// trained on Fireworks is first served on an on-demand deployment of its
+// own (fireworks.go), which the gateways then route to.
 package deploy
 
 import (
@@ -39,7 +41,7 @@ const DefaultSplit = 10
 
 // Options say where and how to deploy.
 type Options struct {
-	Target string `json:"target"` // litellm, vllora or snippet
+	Target string `json:"target"` // litellm, vllora, snippet or fireworks
 	// Source is the gateway source to change (litellm, vllora); "" picks
 	// the dataset's source of the target's kind.
 	Source string `json:"source"`
@@ -55,12 +57,22 @@ type Options struct {
 	// environment key for the provider. Never a key itself.
 	Credential string `json:"credential"`
 	JobID      int64  `json:"job_id"` // 0 = the latest finished training job
+	// MinReplicas and MaxReplicas size a Fireworks deployment (fireworks
+	// target only): 0 and 0 mean 0 (scale to zero) and DefaultMaxReplicas.
+	MinReplicas int `json:"min_replicas"`
+	MaxReplicas int `json:"max_replicas"`
 }
 
 // Validate checks the options, naming the bad field.
 func (o Options) Validate() error {
 	if _, err := targetByName(o.Target); err != nil {
 		return err
+	}
+	if strings.EqualFold(o.Target, TargetFireworks) {
+		return o.validateServe()
+	}
+	if o.MinReplicas != 0 || o.MaxReplicas != 0 {
+		return fmt.Errorf("replicas apply to the fireworks target only: %w", ErrInvalid)
 	}
 	switch o.Mode {
 	case ModeReplace, ModeEndpoint, ModeAB:
@@ -105,8 +117,11 @@ type Tuned struct {
 	ProviderKind  string `json:"provider_kind"` // openai, azure, …
 	BaseURL       string `json:"base_url"`      // OpenAI-compatible base URL of the provider
 	BaseModel     string `json:"base_model"`
-	Model         string `json:"model"` // the fine-tuned model id
+	Model         string `json:"model"` // the fine-tuned model id (with #deployment once served on Fireworks)
 	GraderVersion string `json:"grader_version"`
+	// Deployment is the Fireworks deployment serving Model ("" otherwise).
+	Deployment string `json:"deployment,omitempty"`
+	pending    string // why Model cannot be called yet ("" when it can)
 }
 
 // Service runs Step 7 on one store.
@@ -121,6 +136,9 @@ type Service struct {
 	// ValidationIDs lists the records a job held out.
 	ValidationIDs func(ctx context.Context, jobID int64) ([]int64, error)
 	Now           func() time.Time
+	// ServePoll and ServeTimeout pace the wait for a Fireworks deployment
+	// (0: every 10 s, for up to 2 h).
+	ServePoll, ServeTimeout time.Duration
 }
 
 // New returns the service with its links to training and grading.
@@ -137,7 +155,18 @@ func New(st *store.Store, sec *secrets.Store) *Service {
 // linkers wire training and grading into New; see links.go.
 var linkTraining = func(*Service) {}
 
+// tuned is the model to call: a Fireworks LoRA only once a deployment
+// serves it.
 func (s *Service) tuned(ctx context.Context, datasetID, jobID int64) (Tuned, error) {
+	t, err := s.trained(ctx, datasetID, jobID)
+	if err != nil {
+		return t, err
+	}
+	return t, t.callable()
+}
+
+// trained is the model a training job produced, served or not.
+func (s *Service) trained(ctx context.Context, datasetID, jobID int64) (Tuned, error) {
 	if s.TunedFor == nil {
 		return Tuned{}, fmt.Errorf("no training job to deploy: train a model first (step 6): %w", ErrNotFound)
 	}
@@ -194,6 +223,7 @@ type Env struct {
 	Key       string // never stored, never logged
 	Tuned     Tuned
 	HTTP      *http.Client
+	LLM       *llm.Manager // reaches the training provider (Fireworks' control plane)
 }
 
 // Target is one place a tuned model can be deployed.
@@ -210,7 +240,7 @@ type Target interface {
 }
 
 // Targets are the deploy targets, in the order the panel offers them.
-var Targets = []Target{litellmTarget{}, vlloraTarget{}, snippetTarget{}}
+var Targets = []Target{litellmTarget{}, vlloraTarget{}, snippetTarget{}, fireworksTarget{}}
 
 func targetByName(name string) (Target, error) {
 	for _, t := range Targets {
@@ -218,7 +248,7 @@ func targetByName(name string) (Target, error) {
 			return t, nil
 		}
 	}
-	return nil, fmt.Errorf("target %q: want litellm, vllora or snippet: %w", name, ErrInvalid)
+	return nil, fmt.Errorf("target %q: want litellm, vllora, snippet or fireworks: %w", name, ErrInvalid)
 }
 
 // Deployment is a deployment as the panel and the CLI show it.
@@ -236,11 +266,15 @@ func toDeployment(r store.DeploymentRow) Deployment {
 
 // env resolves the tuned model and the gateway source of a target.
 func (s *Service) env(ctx context.Context, datasetID int64, t Target, o Options) (Env, error) {
-	tuned, err := s.tuned(ctx, datasetID, o.JobID)
+	get := s.tuned
+	if t.Name() == TargetFireworks {
+		get = s.trained // it is what makes the model callable
+	}
+	tuned, err := get(ctx, datasetID, o.JobID)
 	if err != nil {
 		return Env{}, err
 	}
-	env := Env{DatasetID: datasetID, Tuned: tuned, HTTP: s.HTTP}
+	env := Env{DatasetID: datasetID, Tuned: tuned, HTTP: s.HTTP, LLM: s.LLM}
 	if t.Kind() == "" {
 		return env, nil
 	}
@@ -326,7 +360,11 @@ func (s *Service) Deploy(ctx context.Context, datasetID int64, o Options) (Deplo
 	if err := o.Validate(); err != nil {
 		return Deployment{}, err
 	}
-	if cur, ok, err := s.Current(ctx, datasetID); err != nil {
+	if strings.EqualFold(o.Target, TargetFireworks) {
+		return s.Serve(ctx, datasetID, o, nil)
+	}
+	// A Fireworks deployment is a layer below: gateways route to it.
+	if cur, ok, err := s.inEffect(ctx, datasetID, isGateway); err != nil {
 		return Deployment{}, err
 	} else if ok && (cur.State == store.DeployActive || cur.State == store.DeployApplying || cur.State == store.DeployStuck) {
 		return Deployment{}, fmt.Errorf("deployment %d (%s, %s) is still %s: roll it back first: %w", cur.ID, cur.Target, cur.Mode, cur.State, ErrConflict)
@@ -390,11 +428,18 @@ func (s *Service) Deploy(ctx context.Context, datasetID int64, o Options) (Deplo
 	return toDeployment(out), err
 }
 
-// Current returns the dataset's latest deployment (found false when none).
+// Current returns the dataset's newest deployment still in effect, else
+// its latest one (found false when none). A gateway deployment over a
+// Fireworks one is newer, so Rollback undoes the gateway first.
 func (s *Service) Current(ctx context.Context, datasetID int64) (Deployment, bool, error) {
 	rows, err := s.Store.Deployments(ctx, datasetID)
 	if err != nil || len(rows) == 0 {
 		return Deployment{}, false, err
+	}
+	for _, r := range rows {
+		if inEffectState(r.State) {
+			return toDeployment(r), true, nil
+		}
 	}
 	return toDeployment(rows[0]), true, nil
 }
@@ -425,7 +470,7 @@ func (s *Service) Rollback(ctx context.Context, datasetID int64) (Deployment, er
 	if err != nil {
 		return Deployment{}, err
 	}
-	env := Env{DatasetID: datasetID, HTTP: s.HTTP}
+	env := Env{DatasetID: datasetID, HTTP: s.HTTP, LLM: s.LLM}
 	if t.Kind() != "" {
 		row, err := s.source(ctx, datasetID, t.Kind(), cur.Source)
 		if err != nil {
@@ -436,7 +481,7 @@ func (s *Service) Rollback(ctx context.Context, datasetID int64) (Deployment, er
 		}
 		env.Source = row
 	}
-	notes, err := t.Revert(ctx, env, cur.Changes)
+	notes, err := t.Revert(ctx, env, revertible(cur))
 	if err != nil {
 		msg := fmt.Sprintf("rollback failed: %v; retry Rollback once the gateway answers", err)
 		_ = s.Store.SetDeploymentState(context.WithoutCancel(ctx), cur.ID, store.DeployStuck, msg)

@@ -62,6 +62,9 @@ func tunedFromTraining(ctx context.Context, s *Service, datasetID, jobID int64) 
 			t.BaseURL = llm.DefaultBaseURL(p.Kind)
 		}
 	}
+	if err := s.served(ctx, datasetID, &t); err != nil {
+		return Tuned{}, err
+	}
 	return t, nil
 }
 
@@ -72,8 +75,12 @@ type Overview struct {
 	TunedModel string       `json:"tuned_model"`
 	BaseModel  string       `json:"base_model"`
 	Benchmark  *Report      `json:"benchmark"` // the latest finished benchmark
-	Current    *Deployment  `json:"current"`   // the latest deployment
+	Current    *Deployment  `json:"current"`   // the newest deployment in effect, else the latest
 	Targets    []TargetInfo `json:"targets"`
+	Trainer    string       `json:"trainer"` // the job's trainer: a fireworks model needs serving first
+	// Serving is the Fireworks deployment in effect for the dataset (nil
+	// when none): benchmarks and gateways call the model through it.
+	Serving *Deployment `json:"serving"`
 }
 
 // TargetInfo describes a target for the panel.
@@ -87,11 +94,12 @@ type TargetInfo struct {
 // TargetInfos lists the targets in order.
 func TargetInfos() []TargetInfo {
 	notes := map[string]string{
-		"litellm": "changes the proxy's model table through its model management API (needs an admin key and STORE_MODEL_IN_DB=True)",
-		"vllora":  "vllora's API cannot route a model name to another model: only the new endpoint works (called by its provider-qualified name); otherwise use the snippet",
-		"snippet": "changes nothing: configuration to paste into any gateway",
+		"litellm":   "changes the proxy's model table through its model management API (needs an admin key and STORE_MODEL_IN_DB=True)",
+		"vllora":    "vllora's API cannot route a model name to another model: only the new endpoint works (called by its provider-qualified name); otherwise use the snippet",
+		"snippet":   "changes nothing: configuration to paste into any gateway",
+		"fireworks": "serves a Fireworks-trained model on an on-demand deployment of your Fireworks account (billed per GPU-second while a replica runs; min replicas 0 scales to zero when idle); needed before benchmarks, the playground or a gateway can call it",
 	}
-	modes := map[string][]Mode{"litellm": Modes, "vllora": {ModeEndpoint}, "snippet": Modes}
+	modes := map[string][]Mode{"litellm": Modes, "vllora": {ModeEndpoint}, "snippet": Modes, "fireworks": {ModeServe}}
 	out := make([]TargetInfo, 0, len(Targets))
 	for _, t := range Targets {
 		out = append(out, TargetInfo{Name: t.Name(), Kind: t.Kind(), Modes: modes[t.Name()], Note: notes[t.Name()]})
@@ -108,7 +116,7 @@ func (s *Service) Overview(ctx context.Context, datasetID int64) (Overview, erro
 	}
 	for _, j := range jobs {
 		if j.FineTunedModel != "" {
-			o.JobID, o.TunedModel, o.BaseModel = j.ID, j.FineTunedModel, j.BaseModel
+			o.JobID, o.TunedModel, o.BaseModel, o.Trainer = j.ID, j.FineTunedModel, j.BaseModel, j.Trainer
 			break
 		}
 	}
@@ -126,6 +134,11 @@ func (s *Service) Overview(ctx context.Context, datasetID int64) (Overview, erro
 		return o, err
 	} else if ok {
 		o.Current = &cur
+	}
+	if sv, ok, err := s.inEffect(ctx, datasetID, isServing); err != nil {
+		return o, err
+	} else if ok {
+		o.Serving = &sv
 	}
 	return o, nil
 }

@@ -12,19 +12,35 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tracetune/backend/llm"
 )
 
 // litellmTarget changes a LiteLLM proxy's model table through its model
 // management API (the proxy must run with STORE_MODEL_IN_DB=True and the
-// source's key must be an admin key):
+// source's key must be an admin key). What it relies on, as LiteLLM's
+// source has it (litellm/proxy/management_endpoints/
+// model_management_endpoints.py, litellm/types/router.py,
+// litellm/proxy/common_utils/openai_endpoint_utils.py):
 //
-//   - GET /model/info → {"data":[{"model_name","litellm_params","model_info":{"id","db_model",…}}]}
-//     (credentials are never returned);
-//   - POST /model/new {"model_name","litellm_params","model_info"} (model_info.id
-//     chosen by us, so a half-finished deployment still knows what to delete);
-//   - POST /model/update {"model_name"?, "litellm_params", "model_info":{"id"}}:
-//     litellm_params are merged, a null keeps the stored value, so a key can
-//     be changed but never removed; config.yaml models cannot be edited;
+//   - GET /model/info → {"data":[{"model_name","litellm_params","model_info":{"id","db_model",…}}]};
+//     remove_sensitive_info_from_deployment pops api_key, client_secret,
+//     vertex_credentials and the AWS keys, and newer versions mask every
+//     other key named like a secret (…_key, …_token, …credential…): those
+//     values are never read back nor sent (see hidden);
+//   - POST /model/new {"model_name","litellm_params","model_info"}: the row's
+//     model_id is model_info.id when given (ModelInfo assigns a uuid only
+//     when it is absent), so a half-finished deployment knows what to delete;
+//   - POST /model/update {"model_name"?, "litellm_params", "model_info":{"id"}}
+//     (update_model) rebuilds the stored litellm_params from the body's keys:
+//     a key sent with a value replaces it, a null keeps the stored value,
+//     and a key left out keeps its stored value only when updateLiteLLMParams
+//     declares it as a field (model, api_base, api_key, rpm, …). Any other
+//     key left out, such as weight, is dropped. Bodies therefore carry every
+//     readable parameter of the wanted state (see updateBody), so an update
+//     both keeps what must stay and removes what a deployment added; model_info
+//     and hidden credentials are never touched. (PATCH /model/{id}/update
+//     merges and cannot remove a key, so it is not used.) config.yaml models
+//     cannot be edited;
 //   - POST /model/delete {"id"}.
 //
 // Routing between deployments of one model name is the router's weighted
@@ -32,10 +48,12 @@ import (
 // reads the weight of the first deployment to decide whether weights apply.
 //
 // Replace changes litellm_params.model of every deployment of the name to
-// the tuned model: their keys and base URLs stay, and Rollback puts the old
-// value back, leaving /model/info as it was. A/B sets the base deployments'
-// weights and adds the tuned deployment with the split as weight. Endpoint
-// adds the tuned deployment under its own name.
+// the tuned model: their keys and base URLs stay. A/B sets the base
+// deployments' weights and adds the tuned deployment with the split as
+// weight. Endpoint adds the tuned deployment under its own name. Rollback
+// deletes what was created and updates every changed deployment back to
+// its recorded before-state (same id, credentials untouched), then reads
+// /model/info again and notes any difference that remains.
 type litellmTarget struct{}
 
 func (litellmTarget) Name() string { return "litellm" }
@@ -189,23 +207,36 @@ func litellmModel(t Tuned, like string) string {
 		}
 		return t.Model
 	}
-	return kindFamily(t.ProviderKind) + "/" + t.Model
+	return litellmProvider(t.ProviderKind) + "/" + t.Model
+}
+
+// defaultBase is the endpoint a LiteLLM provider route calls when a
+// deployment names no api_base ("" when it has none).
+func defaultBase(fam string) string {
+	switch fam {
+	case "openai":
+		return openAIBase
+	case litellmFireworks:
+		return normURL(llm.DefaultBaseURL(llm.KindFireworks))
+	}
+	return ""
 }
 
 // servesTuned says whether a base deployment's credentials can serve the
 // tuned model: same provider and same endpoint.
 func servesTuned(e Entry, t Tuned) error {
 	model := str(e.Params, "model")
-	if f, want := family(model), kindFamily(t.ProviderKind); f != want {
-		return fmt.Errorf("deployment %s serves %q through %s, but the tuned model is served by %s (provider %s)", e.ID, model, f, want, t.Provider)
+	fam := litellmProvider(t.ProviderKind)
+	if f := family(model); f != fam {
+		return fmt.Errorf("deployment %s serves %q through %s, but the tuned model is served by %s (provider %s)", e.ID, model, f, fam, t.Provider)
 	}
 	base := normURL(str(e.Params, "api_base"))
 	if base == "" {
-		base = openAIBase
+		base = defaultBase(fam)
 	}
 	want := normURL(t.BaseURL)
 	if want == "" {
-		want = openAIBase
+		want = defaultBase(fam)
 	}
 	if base != want {
 		return fmt.Errorf("deployment %s calls %s, but the tuned model is served at %s", e.ID, base, want)
@@ -220,7 +251,7 @@ func newParams(t Tuned, o Options, base []Entry) map[string]any {
 		like = str(base[0].Params, "model")
 	}
 	p := map[string]any{"model": litellmModel(t, like)}
-	if b := normURL(t.BaseURL); b != "" && b != openAIBase {
+	if b := normURL(t.BaseURL); b != "" && b != defaultBase(litellmProvider(t.ProviderKind)) {
 		p["api_base"] = strings.TrimRight(t.BaseURL, "/")
 	}
 	switch {
@@ -284,6 +315,9 @@ func (litellmTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error)
 			if strings.Contains(str(e.Params, "model"), t.Model) {
 				return p, fmt.Errorf("%q on %s already routes to the tuned model (deployment %s): %w", p.ModelName, where, e.ID, ErrConflict)
 			}
+			if k := unkeepable(e); k != "" {
+				return unsupported(fmt.Sprintf("deployment %s of %q has litellm_params.%s, whose value the proxy hides and its /model/update would drop, so it could not be put back", e.ID, p.ModelName, k))
+			}
 		}
 	}
 	switch o.Mode {
@@ -294,26 +328,24 @@ func (litellmTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error)
 			}
 			after := cloneEntry(e)
 			after.Params["model"] = litellmModel(t, str(e.Params, "model"))
-			p.ops = append(p.ops, op{change: Change{Op: "update", ID: e.ID, Before: ptr(cloneEntry(e)), After: after},
-				body: map[string]any{"model_info": map[string]any{"id": e.ID}, "litellm_params": map[string]any{"model": after.Params["model"]}}})
+			p.ops = append(p.ops, op{change: Change{Op: "update", ID: e.ID, Before: ptr(cloneEntry(e)), After: after}, body: updateBody(e, after)})
 			p.Steps = append(p.Steps, fmt.Sprintf("POST /model/update %s: litellm_params.model %s → %s", e.ID, str(e.Params, "model"), after.Params["model"]))
 		}
-		p.Summary = fmt.Sprintf("Every request for %q on %s will be answered by the tuned model %s instead of %s (%d deployment(s) change their model; their keys, base URLs and limits stay). Rollback puts %s back.",
+		p.Summary = fmt.Sprintf("Every request for %q on %s will be answered by the tuned model %s instead of %s (%d deployment(s) change their model; their keys, base URLs and limits stay). Rollback puts %s back exactly as it was.",
 			p.ModelName, where, t.Model, str(base[0].Params, "model"), len(base), str(base[0].Params, "model"))
 	case ModeAB:
 		baseShare := float64(100-p.Split) / float64(len(base))
 		for _, e := range base {
 			after := cloneEntry(e)
 			after.Params["weight"] = baseShare
-			p.ops = append(p.ops, op{change: Change{Op: "update", ID: e.ID, Before: ptr(cloneEntry(e)), After: after},
-				body: map[string]any{"model_info": map[string]any{"id": e.ID}, "litellm_params": map[string]any{"weight": baseShare}}})
+			p.ops = append(p.ops, op{change: Change{Op: "update", ID: e.ID, Before: ptr(cloneEntry(e)), After: after}, body: updateBody(e, after)})
 			p.Steps = append(p.Steps, fmt.Sprintf("POST /model/update %s: litellm_params.weight → %g", e.ID, baseShare))
 		}
 		params := newParams(t, o, base)
 		params["weight"] = float64(p.Split)
 		created := Entry{ID: newID(env.DatasetID, o.Mode), ModelName: p.ModelName, Params: params, Info: map[string]any{"description": desc}}
 		p.addCreate(created)
-		p.Summary = fmt.Sprintf("Requests for %q on %s will be split: %d %% to the tuned model %s (a new deployment using %s), %d %% to the %d existing deployment(s) of %s. Rollback removes the tuned deployment and restores the previous weights.",
+		p.Summary = fmt.Sprintf("Requests for %q on %s will be split: %d %% to the tuned model %s (a new deployment using %s), %d %% to the %d existing deployment(s) of %s. Rollback removes the tuned deployment and restores the existing deployments exactly as they were (no weight if they had none).",
 			p.ModelName, where, p.Split, t.Model, credentialWords(params), 100-p.Split, len(base), str(base[0].Params, "model"))
 	case ModeEndpoint:
 		if len(base) > 0 {
@@ -393,7 +425,7 @@ func matches(table []Entry, want Entry) error {
 			return fmt.Errorf("deployment %s is named %q, not %q", e.ID, e.ModelName, want.ModelName)
 		}
 		for k, v := range want.Params {
-			if isSecret(k) {
+			if hidden(k) {
 				continue
 			}
 			if !sameValue(e.Params[k], v) {
@@ -405,12 +437,86 @@ func matches(table []Entry, want Entry) error {
 	return fmt.Errorf("deployment %s is not in the model table", want.ID)
 }
 
-func isSecret(k string) bool {
-	switch k {
-	case "api_key", "client_secret", "vertex_credentials", "aws_access_key_id", "aws_secret_access_key":
-		return true
+// hidden says whether /model/info may not show a parameter's real value:
+// remove_sensitive_info_from_deployment pops api_key, client_secret,
+// vertex_credentials and the AWS keys, and newer proxies mask every key
+// with a segment SensitiveDataMasker deems secret (litellm/litellm_core_utils/
+// sensitive_data_masker.py; a "cost" segment overrides). Such a value is
+// never sent back, since it may be a mask.
+func hidden(k string) bool {
+	segs := strings.Split(strings.ReplaceAll(strings.ToLower(k), "-", "_"), "_")
+	secret := false
+	for _, s := range segs {
+		switch s {
+		case "cost":
+			return false
+		case "password", "secret", "key", "token", "auth", "authorization", "credential", "credentials",
+			"secrets", "passwords", "access", "private", "certificate", "certificates", "fingerprint", "tenancy":
+			secret = true
+		}
 	}
-	return false
+	return secret
+}
+
+// declared are litellm_params that updateLiteLLMParams declares as fields
+// (litellm/types/router.py: model, CredentialLiteLLMParams,
+// GenericLiteLLMParams), so /model/update keeps their stored value when a
+// body leaves them out. Only the ones this file needs to know are listed:
+// destinations, which are left out when unchanged (recent versions run an
+// SSRF check on every URL a body carries, which may refuse the internal
+// address the stored row already has), and the secret-looking ones, which
+// are never sent.
+var declared = map[string]bool{
+	"api_base": true, "custom_llm_provider": true, "aws_bedrock_runtime_endpoint": true, "aws_sts_endpoint": true,
+	"api_key": true, "client_secret": true, "vertex_credentials": true, "aws_access_key_id": true,
+	"aws_secret_access_key": true, "aws_session_token": true, "azure_ad_token": true, "azure_password": true,
+	"aws_web_identity_token": true, "litellm_credential_name": true, "s3_access_key_id": true, "s3_secret_access_key": true,
+	"s3_encryption_key_id": true, "valkey_password": true, "configurable_clientside_auth_params": true,
+	"default_api_key_tpm_limit": true, "default_api_key_rpm_limit": true,
+}
+
+// unkeepable names a parameter of e that an update could neither resend
+// (its value is hidden) nor keep by leaving it out (it is not declared).
+func unkeepable(e Entry) string {
+	for _, k := range sortedKeys(e.Params) {
+		if hidden(k) && !declared[k] {
+			return k
+		}
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// updateBody is the /model/update body that turns the deployment cur (as
+// /model/info shows it now) into want. It carries every readable parameter
+// of want, because update_model drops an undeclared key the body leaves out
+// (that is how a weight the deployment did not have goes away) and keeps a
+// declared one; hidden values are left out and so kept as stored, and so
+// are destinations that do not change.
+func updateBody(cur, want Entry) map[string]any {
+	params := map[string]any{}
+	for k, v := range want.Params {
+		if hidden(k) {
+			continue
+		}
+		if declared[k] && sameValue(cur.Params[k], v) {
+			continue
+		}
+		params[k] = v
+	}
+	body := map[string]any{"model_info": map[string]any{"id": want.ID}, "litellm_params": params}
+	if cur.ModelName != want.ModelName {
+		body["model_name"] = want.ModelName
+	}
+	return body
 }
 
 func sameValue(a, b any) bool {
@@ -429,86 +535,124 @@ func (litellmTarget) Revert(ctx context.Context, env Env, changes []Change) ([]s
 		return nil, err
 	}
 	var notes []string
+	undone := 0
+	fail := func(what string, err error) ([]string, error) {
+		return notes, fmt.Errorf("undid %d of %d change(s), then %s failed: %w", undone, len(changes), what, err)
+	}
 	for i := len(changes) - 1; i >= 0; i-- {
 		c := changes[i]
-		if matches(table, c.After) != nil && present(table, c.ID) {
-			notes = append(notes, fmt.Sprintf("deployment %s was changed by someone else since; restored to its state before the deployment anyway", c.ID))
-		}
+		cur, ok := find(table, c.ID)
 		switch c.Op {
 		case "create":
-			if !present(table, c.ID) {
-				continue // already gone
+			if !ok {
+				undone++ // already gone (a retried rollback, or removed by hand)
+				continue
+			}
+			if matches(table, c.After) != nil {
+				notes = append(notes, fmt.Sprintf("deployment %s was changed by someone else since; removed anyway", c.ID))
 			}
 			if err := px.do(ctx, http.MethodPost, "/model/delete", map[string]any{"id": c.ID}, nil); err != nil {
-				return notes, fmt.Errorf("removing deployment %s: %w", c.ID, err)
+				return fail("removing deployment "+c.ID, err)
 			}
 		case "update":
 			if c.Before == nil {
 				continue
 			}
-			if !present(table, c.ID) {
+			if !ok {
 				notes = append(notes, fmt.Sprintf("deployment %s was deleted from the proxy since; nothing to restore", c.ID))
 				continue
 			}
-			body, n := restoreBody(*c.Before, c.After)
-			notes = append(notes, n...)
-			if body == nil {
+			if sameState(cur, *c.Before) {
+				undone++ // restored by an earlier, interrupted rollback
 				continue
 			}
-			if err := px.do(ctx, http.MethodPost, "/model/update", body, nil); err != nil {
-				return notes, fmt.Errorf("restoring deployment %s: %w", c.ID, err)
+			if !sameState(cur, c.After) {
+				notes = append(notes, fmt.Sprintf("deployment %s was changed by someone else since; restored to its state before the deployment anyway", c.ID))
+			}
+			if err := px.do(ctx, http.MethodPost, "/model/update", updateBody(cur, *c.Before), nil); err != nil {
+				return fail("restoring deployment "+c.ID, err)
 			}
 		}
+		undone++
+	}
+	// What counts is the table afterwards: every deployment as before.
+	table, err = px.info(ctx)
+	if err != nil {
+		return fail("checking the restored table", err)
+	}
+	for _, c := range changes {
+		cur, ok := find(table, c.ID)
+		switch {
+		case c.Op == "create" && ok:
+			return fail("checking the restored table", fmt.Errorf("deployment %s is still in the model table after its deletion was accepted", c.ID))
+		case c.Op != "update" || c.Before == nil || !ok:
+			continue
+		}
+		before := *c.Before
+		diffs := entryDiff(before, cur)
+		if len(diffs) == 0 {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("deployment %s differs from its state before the deployment: %s", c.ID, strings.Join(diffs, "; ")))
 	}
 	return notes, nil
 }
 
-func present(table []Entry, id string) bool {
+func find(table []Entry, id string) (Entry, bool) {
 	for _, e := range table {
 		if e.ID == id {
-			return true
+			return e, true
 		}
 	}
-	return false
+	return Entry{}, false
 }
 
-// restoreBody is the /model/update body that brings an entry back from
-// after to before. LiteLLM cannot remove a parameter, so a weight that did
-// not exist before is set to the value that routes the same way: the
-// deployment's rpm (or tpm) when the router weighed by those, else 1 (every
-// remaining deployment equal, as an unweighted pick).
-func restoreBody(before, after Entry) (map[string]any, []string) {
-	params := map[string]any{}
-	var notes []string
-	keys := make([]string, 0, len(after.Params))
-	for k := range after.Params {
-		keys = append(keys, k)
+func present(table []Entry, id string) bool {
+	_, ok := find(table, id)
+	return ok
+}
+
+// sameState says whether a deployment routes as recorded: same name and
+// litellm_params.
+func sameState(e, want Entry) bool {
+	return e.ModelName == want.ModelName && sameValue(e.Params, want.Params)
+}
+
+// entryDiff lists, key by key, how now differs from before in /model/info.
+func entryDiff(before, now Entry) []string {
+	var out []string
+	if before.ModelName != now.ModelName {
+		out = append(out, fmt.Sprintf("model_name was %q, is %q", before.ModelName, now.ModelName))
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		bv, had := before.Params[k]
-		switch {
-		case had && !sameValue(bv, after.Params[k]):
-			params[k] = bv
-		case !had && k == "weight":
-			w := 1.0
-			if v, ok := before.Params["rpm"].(float64); ok {
-				w = v
-			} else if v, ok := before.Params["tpm"].(float64); ok {
-				w = v
+	diff := func(section string, b, n map[string]any) {
+		keys := map[string]any{}
+		for k := range b {
+			keys[k] = nil
+		}
+		for k := range n {
+			keys[k] = nil
+		}
+		for _, k := range sortedKeys(keys) {
+			bv, hadB := b[k]
+			nv, hasN := n[k]
+			switch {
+			case hidden(k) && (hadB != hasN || !sameValue(bv, nv)):
+				out = append(out, fmt.Sprintf("%s.%s changed (its value is not shown)", section, k))
+			case hadB && hasN && !sameValue(bv, nv):
+				out = append(out, fmt.Sprintf("%s.%s was %s, is %s", section, k, jsonText(bv), jsonText(nv)))
+			case hadB && !hasN:
+				out = append(out, fmt.Sprintf("%s.%s (%s) is gone", section, k, jsonText(bv)))
+			case !hadB && hasN:
+				out = append(out, fmt.Sprintf("%s.%s = %s was added", section, k, jsonText(nv)))
 			}
-			params[k] = w
-			notes = append(notes, fmt.Sprintf("deployment %s keeps weight=%g (LiteLLM's API cannot remove a parameter); it routes exactly as it did without one", before.ID, w))
-		case !had:
-			notes = append(notes, fmt.Sprintf("deployment %s keeps %s (LiteLLM's API cannot remove a parameter)", before.ID, k))
 		}
 	}
-	body := map[string]any{"model_info": map[string]any{"id": before.ID}, "litellm_params": params}
-	if before.ModelName != after.ModelName {
-		body["model_name"] = before.ModelName
-	}
-	if len(params) == 0 && body["model_name"] == nil {
-		return nil, notes
-	}
-	return body, notes
+	diff("litellm_params", before.Params, now.Params)
+	diff("model_info", before.Info, now.Info)
+	return out
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

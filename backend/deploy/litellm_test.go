@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -79,6 +80,22 @@ func TestReplaceThenRollbackLeavesTheModelTableByteIdentical(t *testing.T) {
 	})
 }
 
+// proxyPost makes a management call as someone else (the proxy's admin).
+func proxyPost(t *testing.T, w *world, path string, body map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, w.proxy.URL+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+masterKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		out, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s: HTTP %d: %s", path, resp.StatusCode, out)
+	}
+}
+
 func TestABDeploymentCreatesTwoWeightedDeployments(t *testing.T) {
 	w := newWorld(t, 4)
 	before := modelInfo(t, w)
@@ -102,30 +119,26 @@ func TestABDeploymentCreatesTwoWeightedDeployments(t *testing.T) {
 			}
 		}
 	})
-	t.Run("rollback removes the tuned deployment and routes as before", func(t *testing.T) {
+	t.Run("rollback leaves /model/info byte-identical: no weight, same id, key kept", func(t *testing.T) {
 		r, err := w.svc.Rollback(w.ctx, w.ds)
 		must(t, err)
-		if got := w.proxy.Models.Weights(baseModel); len(got) != 1 {
-			t.Fatalf("after rollback the name routes to %v", got)
+		if r.State != store.DeployRolledBack || len(r.Notes) != 0 {
+			t.Fatalf("state %s, notes %v", r.State, r.Notes)
 		}
-		// LiteLLM cannot remove the weight it had no value for: the base
-		// keeps weight = its rpm, which routes as the rpm-weighted pick did.
-		for _, e := range w.proxy.Models.Table() {
-			if e.ModelName == baseModel && e.LiteLLMParams["weight"] != 600.0 {
-				t.Fatalf("base after rollback = %+v", e)
-			}
+		if after := modelInfo(t, w); !bytes.Equal(before, after) {
+			t.Fatalf("table changed:\nbefore %s\nafter  %s", before, after)
 		}
-		if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "cannot remove") {
-			t.Fatalf("notes = %v", r.Notes)
-		}
-		if bytes.Equal(before, modelInfo(t, w)) {
-			t.Fatal("the table cannot be byte-identical here (a weight was added); the test setup is wrong")
+		// /model/info hides the key: the stored row must still have it.
+		base := w.proxy.Models.Table()[0]
+		if base.ModelInfo["id"] != w.baseIDs[0] || base.LiteLLMParams["api_key"] != "sk-prod-secret" {
+			t.Fatalf("base after rollback = %+v", base)
 		}
 	})
 }
 
 func TestAFailureOnTheSecondCallRollsTheFirstBack(t *testing.T) {
 	w := newWorld(t, 4)
+	before := modelInfo(t, w)
 	w.proxy.Models.FailCall(2, http.StatusInternalServerError)
 
 	d, err := w.svc.Deploy(w.ctx, w.ds, deploy.Options{Target: "litellm", Mode: deploy.ModeAB, Split: 25})
@@ -142,14 +155,9 @@ func TestAFailureOnTheSecondCallRollsTheFirstBack(t *testing.T) {
 			t.Fatalf("deployment = %+v", d)
 		}
 	})
-	t.Run("the first change was undone", func(t *testing.T) {
-		if got := w.proxy.Models.Weights(baseModel); len(got) != 1 {
-			t.Fatalf("routes to %v", got)
-		}
-		for _, e := range w.proxy.Models.Table() {
-			if e.ModelName == baseModel && e.LiteLLMParams["weight"] != 600.0 {
-				t.Fatalf("base weight = %v, want the rpm-equivalent 600", e.LiteLLMParams["weight"])
-			}
+	t.Run("the first change was undone exactly", func(t *testing.T) {
+		if after := modelInfo(t, w); !bytes.Equal(before, after) {
+			t.Fatalf("table changed:\nbefore %s\nafter  %s", before, after)
 		}
 		if w.proxy.Models.Writes() != 3 { // update, failed create, restoring update
 			t.Fatalf("writes = %d", w.proxy.Models.Writes())
@@ -190,6 +198,9 @@ func TestProxyRefusalsAreExplained(t *testing.T) {
 		}, deploy.Options{Target: "litellm", Mode: deploy.ModeEndpoint}, "master key or an admin key"},
 		{"a wrong key is a 401 the user can fix", func(t *testing.T, w *world) { must(t, w.sec.Set("source/prod/key", "sk-wrong")) },
 			deploy.Options{Target: "litellm", Mode: deploy.ModeEndpoint}, "refused its key"},
+		{"a parameter the proxy hides and would drop on update cannot be put back", func(t *testing.T, w *world) {
+			w.proxy.Models.AddDBModel("support-bot", map[string]any{"model": "openai/" + baseModel, "api_base": w.oa.URL, "x_private_token": "t0k3n"}, nil)
+		}, deploy.Options{Target: "litellm", Mode: deploy.ModeReplace, ModelName: "support-bot"}, "litellm_params.x_private_token"},
 		{"without a vllora source the vllora target says so", nil,
 			deploy.Options{Target: "vllora", Mode: deploy.ModeEndpoint}, "no vllora source is configured"},
 		{"vllora cannot route a model name: A/B points to the snippet", func(t *testing.T, w *world) {
@@ -200,10 +211,10 @@ func TestProxyRefusalsAreExplained(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, 2)
-			before := modelInfo(t, w)
 			if c.setup != nil {
 				c.setup(t, w)
 			}
+			before := modelInfo(t, w)
 			_, err := w.svc.Deploy(w.ctx, w.ds, c.opts)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, c.want)
@@ -217,6 +228,7 @@ func TestProxyRefusalsAreExplained(t *testing.T) {
 
 func TestEndpointRegistersTheTunedModelWithItsProvider(t *testing.T) {
 	w := newWorld(t, 2)
+	before := modelInfo(t, w)
 	d, err := w.svc.Deploy(w.ctx, w.ds, deploy.Options{Target: "litellm", Mode: deploy.ModeEndpoint, ModelName: "support-tuned", Credential: "os.environ/LAB_KEY"})
 	must(t, err)
 	t.Run("the proxy has the new model under its own name", func(t *testing.T) {
@@ -237,11 +249,14 @@ func TestEndpointRegistersTheTunedModelWithItsProvider(t *testing.T) {
 			t.Fatalf("registered = %+v", ms)
 		}
 	})
-	t.Run("rollback deletes it", func(t *testing.T) {
-		_, err := w.svc.Rollback(w.ctx, w.ds)
+	t.Run("rollback deletes it and leaves /model/info byte-identical", func(t *testing.T) {
+		r, err := w.svc.Rollback(w.ctx, w.ds)
 		must(t, err)
-		if got := w.proxy.Models.Weights("support-tuned"); len(got) != 0 {
-			t.Fatalf("still routes to %v", got)
+		if got := w.proxy.Models.Weights("support-tuned"); len(got) != 0 || len(r.Notes) != 0 {
+			t.Fatalf("still routes to %v; notes %v", got, r.Notes)
+		}
+		if after := modelInfo(t, w); !bytes.Equal(before, after) {
+			t.Fatalf("table changed:\nbefore %s\nafter  %s", before, after)
 		}
 	})
 }
@@ -270,5 +285,109 @@ func TestVlloraEndpointNeedsNoChange(t *testing.T) {
 	must(t, err)
 	if d.ModelName != "openai/"+tunedID || len(d.Changes) != 0 || !strings.Contains(d.Summary, "Nothing in the gateway changes") {
 		t.Fatalf("deployment = %+v", d)
+	}
+}
+
+func TestARollbackFailingMidwayCanBeRetriedToTheExactTable(t *testing.T) {
+	cases := []struct {
+		name string
+		opts deploy.Options
+		// fail is the rollback's write that fails: its second call where
+		// it makes two (A/B: delete, restore; replace of two deployments:
+		// two restores), the only one of an endpoint.
+		fail int
+	}{
+		{"A/B 90/10", deploy.Options{Target: "litellm", Mode: deploy.ModeAB, Split: 10}, 2},
+		{"replace of two deployments", deploy.Options{Target: "litellm", Mode: deploy.ModeReplace}, 2},
+		{"new endpoint", deploy.Options{Target: "litellm", Mode: deploy.ModeEndpoint, ModelName: "support-tuned"}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 2)
+			w.proxy.Models.AddDBModel(baseModel, map[string]any{"model": "openai/" + baseModel, "api_base": w.oa.URL, "api_key": "sk-second", "order": 2.0}, map[string]any{"description": "second region"})
+			before := modelInfo(t, w)
+			d, err := w.svc.Deploy(w.ctx, w.ds, c.opts)
+			must(t, err)
+			deployed := modelInfo(t, w)
+
+			w.proxy.Models.FailCall(c.fail, http.StatusServiceUnavailable)
+			t.Run("the failed rollback says it can be retried", func(t *testing.T) {
+				if _, err := w.svc.Rollback(w.ctx, w.ds); err == nil || !strings.Contains(err.Error(), "HTTP 503") {
+					t.Fatalf("err = %v", err)
+				}
+				cur, ok, err := w.svc.Current(w.ctx, w.ds)
+				must(t, err)
+				if !ok || cur.ID != d.ID || cur.State != store.DeployStuck || !strings.Contains(cur.Message, "retry Rollback") {
+					t.Fatalf("deployment = %+v", cur.DeploymentRow)
+				}
+				if now := modelInfo(t, w); bytes.Equal(now, before) || (c.fail == 2 && bytes.Equal(now, deployed)) {
+					t.Fatalf("the injected failure did not stop the rollback midway:\n%s", now)
+				}
+			})
+			t.Run("a second rollback completes exactly", func(t *testing.T) {
+				r, err := w.svc.Rollback(w.ctx, w.ds)
+				must(t, err)
+				if r.State != store.DeployRolledBack || len(r.Notes) != 0 {
+					t.Fatalf("state %s, notes %v", r.State, r.Notes)
+				}
+				if after := modelInfo(t, w); !bytes.Equal(before, after) {
+					t.Fatalf("table changed:\nbefore %s\nafter  %s", before, after)
+				}
+				for _, e := range w.proxy.Models.Table() {
+					if e.ModelName == baseModel && e.LiteLLMParams["api_key"] == nil {
+						t.Fatalf("a deployment lost its key: %+v", e)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestParametersTheDeploymentDidNotTouchSurviveIt(t *testing.T) {
+	// The proxy's /model/update drops an undeclared parameter a body leaves
+	// out: a base deployment's own weight and order must live through both
+	// the deployment and its rollback.
+	w := newWorld(t, 2)
+	w.proxy.Models.AddDBModel(baseModel, map[string]any{"model": "openai/" + baseModel, "api_base": w.oa.URL, "api_key": "sk-second", "weight": 3.0, "order": 1.0}, nil)
+	before := modelInfo(t, w)
+	opts := deploy.Options{Target: "litellm", Mode: deploy.ModeReplace}
+	_, err := w.svc.Deploy(w.ctx, w.ds, opts)
+	must(t, err)
+	t.Run("replace keeps the second deployment's weight and order", func(t *testing.T) {
+		tab := w.proxy.Models.Table()
+		last := tab[len(tab)-1]
+		if last.LiteLLMParams["model"] != "openai/"+tunedID || last.LiteLLMParams["weight"] != 3.0 || last.LiteLLMParams["order"] != 1.0 {
+			t.Fatalf("second deployment = %+v", last)
+		}
+	})
+	t.Run("rollback leaves the table byte-identical", func(t *testing.T) {
+		_, err := w.svc.Rollback(w.ctx, w.ds)
+		must(t, err)
+		if after := modelInfo(t, w); !bytes.Equal(before, after) {
+			t.Fatalf("table changed:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}
+
+func TestARollbackSaysPreciselyWhatItCouldNotRestore(t *testing.T) {
+	w := newWorld(t, 2)
+	_, err := w.svc.Deploy(w.ctx, w.ds, deploy.Options{Target: "litellm", Mode: deploy.ModeAB, Split: 10})
+	must(t, err)
+	// Someone attaches a proxy credential to the base deployment meanwhile:
+	// its value may be masked in /model/info, so a rollback never sends it.
+	proxyPost(t, w, "/model/update", map[string]any{"model_info": map[string]any{"id": w.baseIDs[0]},
+		"litellm_params": map[string]any{"model": "openai/" + baseModel, "rpm": 600, "weight": 90, "litellm_credential_name": "ops-openai"}})
+	r, err := w.svc.Rollback(w.ctx, w.ds)
+	must(t, err)
+	if r.State != store.DeployRolledBack || len(r.Notes) != 2 {
+		t.Fatalf("state %s, notes %q", r.State, r.Notes)
+	}
+	for _, want := range []string{"changed by someone else", "litellm_params.litellm_credential_name changed (its value is not shown)"} {
+		if !strings.Contains(strings.Join(r.Notes, "\n"), want) {
+			t.Errorf("notes %q do not say %q", r.Notes, want)
+		}
+	}
+	if strings.Contains(r.Message, "weight") || w.proxy.Models.Weights(baseModel)["openai/"+baseModel] != 0 {
+		t.Fatalf("the weight was not removed: %s %v", r.Message, w.proxy.Models.Table()[0])
 	}
 }

@@ -55,6 +55,7 @@ type Answer struct {
 	PromptTokens     int64             `json:"prompt_tokens"`
 	CompletionTokens int64             `json:"completion_tokens"`
 	Error            string            `json:"error,omitempty"`
+	Stopped          bool              `json:"stopped,omitempty"` // streamed and stopped: Text is partial, not graded
 	Grade            *grader.Result    `json:"grade,omitempty"`
 }
 
@@ -71,6 +72,24 @@ type PlaygroundResult struct {
 // the tuned model at once and returns both answers (tool calls included),
 // graded when asked.
 func (s *Service) Playground(ctx context.Context, datasetID int64, in PlaygroundInput) (PlaygroundResult, error) {
+	return s.playground(ctx, datasetID, in, nil, nil)
+}
+
+// PlaygroundStream is Playground with both answers streamed: onDelta
+// receives each answer's text as it arrives (the two sides at once, from
+// two goroutines, each side's deltas in order) and onDone, when given,
+// each answer as soon as it is complete (graded when asked) or stopped.
+// Canceling ctx stops both requests: each answer keeps its text so far and
+// is marked Stopped; a stopped answer is never graded.
+func (s *Service) PlaygroundStream(ctx context.Context, datasetID int64, in PlaygroundInput, onDelta func(side, delta string), onDone func(Answer)) (PlaygroundResult, error) {
+	if onDelta == nil {
+		onDelta = func(string, string) {}
+	}
+	return s.playground(ctx, datasetID, in, onDelta, onDone)
+}
+
+// playground answers with Chat when onDelta is nil, else streams.
+func (s *Service) playground(ctx context.Context, datasetID int64, in PlaygroundInput, onDelta func(side, delta string), onDone func(Answer)) (PlaygroundResult, error) {
 	if err := in.Validate(); err != nil {
 		return PlaygroundResult{}, err
 	}
@@ -107,14 +126,21 @@ func (s *Service) Playground(ctx context.Context, datasetID int64, in Playground
 			if a == &res.Tuned {
 				a.Side, a.Model = SideTuned, tuned.Model
 			}
-			s.ask(ctx, client, rec, in, a)
-			if ev != nil && a.Error == "" {
+			var delta func(string)
+			if onDelta != nil {
+				delta = func(d string) { onDelta(a.Side, d) }
+			}
+			s.ask(ctx, client, rec, in, a, delta)
+			if ev != nil && a.Error == "" && !a.Stopped {
 				it, err := grader.ItemFromRecord(rec)
 				if err != nil {
 					return err
 				}
 				r := ev.Grade(ctx, it, grader.SampleFromMessage(a.Message))
 				a.Grade = &r
+			}
+			if onDone != nil {
+				onDone(*a)
 			}
 			return nil
 		})
@@ -146,7 +172,9 @@ func (s *Service) playRecord(ctx context.Context, datasetID int64, in Playground
 	return record.Record{DatasetID: datasetID, Messages: b}, nil
 }
 
-func (s *Service) ask(ctx context.Context, c *llm.Client, rec record.Record, in PlaygroundInput, a *Answer) {
+// ask fills a with the model's answer: one request built for both paths,
+// sent whole, or streamed to onDelta when it is not nil.
+func (s *Service) ask(ctx context.Context, c *llm.Client, rec record.Record, in PlaygroundInput, a *Answer, onDelta func(string)) {
 	req, err := llm.AnswerRequest(a.Model, rec.Messages, rec.Tools)
 	if err != nil {
 		a.Error = err.Error()
@@ -162,17 +190,36 @@ func (s *Service) ask(ctx context.Context, c *llm.Client, rec record.Record, in 
 		req.MaxCompletionTokens = in.MaxTokens
 	}
 	start := time.Now()
-	resp, err := c.Chat(ctx, req)
+	var resp openai.ChatCompletionResponse
+	if onDelta != nil {
+		resp, err = c.ChatStream(ctx, req, onDelta)
+	} else {
+		resp, err = c.Chat(ctx, req)
+	}
 	a.LatencyMS = time.Since(start).Milliseconds()
 	if err != nil {
-		a.Error = err.Error()
-		return
+		if onDelta != nil && ctx.Err() != nil {
+			a.Stopped = true
+		} else {
+			a.Error = err.Error()
+		}
+		// A streamed answer keeps the text that arrived before it stopped
+		// or broke off.
+		if onDelta == nil {
+			return
+		}
 	}
 	if len(resp.Choices) == 0 {
-		a.Error = "the model returned no answer"
+		if a.Error == "" && !a.Stopped {
+			a.Error = "the model returned no answer"
+		}
 		return
 	}
 	fill(a, resp.Choices[0].Message)
+	if a.Stopped || a.Error != "" {
+		// A tool call is shown only complete; a stopped or broken one may be cut.
+		a.ToolCalls = []record.ToolCall{}
+	}
 	a.PromptTokens, a.CompletionTokens = int64(resp.Usage.PromptTokens), int64(resp.Usage.CompletionTokens)
 }
 

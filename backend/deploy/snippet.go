@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"tracetune/backend/llm"
 )
 
 // snippetTarget changes nothing: it gives the configuration to paste into
@@ -40,13 +42,16 @@ func (snippetTarget) Revert(context.Context, Env, []Change) ([]string, error) {
 // are the current deployments of the model name (their model strings are
 // reused; credentials are never in a snippet, only os.environ references).
 func snippetFor(t Tuned, mode Mode, name string, split int, base []Entry) string {
-	fam := kindFamily(t.ProviderKind)
+	fam := litellmProvider(t.ProviderKind)
 	envVar := "OPENAI_API_KEY"
-	if fam == "azure" {
+	switch fam {
+	case "azure":
 		envVar = "AZURE_API_KEY"
+	case litellmFireworks:
+		envVar = "FIREWORKS_API_KEY"
 	}
 	apiBase := ""
-	if b := normURL(t.BaseURL); b != "" && b != openAIBase {
+	if b := normURL(t.BaseURL); b != "" && b != openAIBase && !(fam == litellmFireworks && b == normURL(llm.DefaultBaseURL(llm.KindFireworks))) {
 		apiBase = strings.TrimRight(t.BaseURL, "/")
 	}
 	baseModel := fam + "/" + t.BaseModel

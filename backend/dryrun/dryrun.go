@@ -20,6 +20,7 @@ import (
 	"tracetune/backend/llm"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
+	"tracetune/backend/train"
 )
 
 // Where the answers come from.
@@ -40,6 +41,10 @@ type Options struct {
 	Seed      int64  `json:"seed"`      // sampling seed
 	Responses string `json:"responses"` // base (default) | production
 	Regrade   int64  `json:"regrade"`   // re-grade this run's stored answers; no base-model calls
+	// Model and Provider change who answers (base responses only). By
+	// default it is the model training would fine-tune (see Answerer).
+	Model    string `json:"model,omitempty"`
+	Provider string `json:"provider,omitempty"`
 }
 
 // Validate checks the options.
@@ -58,6 +63,9 @@ func (o Options) Validate() error {
 	if o.Regrade > 0 && o.Responses == ResponsesProduction {
 		return errors.New("a re-grade reuses the answers of the run it names; leave out --responses")
 	}
+	if (o.Model != "" || o.Provider != "") && (o.Regrade > 0 || o.Responses == ResponsesProduction) {
+		return errors.New("a model answers only in a run with base responses: a re-grade or production responses ask none")
+	}
 	return nil
 }
 
@@ -69,6 +77,39 @@ func (o Options) withDefaults() Options {
 		o.Responses = ResponsesBase
 	}
 	return o
+}
+
+// Answerer is the client and model that answer a new run's prompts: the
+// options' model and provider when given; else the model training would
+// fine-tune (train.ChosenTarget: the dataset's newest job, else the
+// training role), asked through its platform's provider or, for a TRL
+// bundle, through the base role's provider (the user's own serving); else
+// the base role's. So the score the dry run shows is measured on the model
+// training optimizes.
+func Answerer(ctx context.Context, st *store.Store, datasetID int64, opts Options) (*llm.Client, string, error) {
+	m := &llm.Manager{Store: st}
+	model, provider := opts.Model, opts.Provider
+	if provider == "" {
+		t, ok, err := (&train.Service{Store: st}).ChosenTarget(ctx, datasetID)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			provider = t.Provider
+			if model == "" {
+				model = t.Model
+			}
+		}
+	}
+	if provider != "" {
+		c, err := m.Client(ctx, provider)
+		return c, model, err
+	}
+	c, roleModel, err := m.ForRole(ctx, llm.RoleBase)
+	if model == "" {
+		model = roleModel
+	}
+	return c, model, err
 }
 
 // Progress receives how many samples are graded of how many, and a line
@@ -121,7 +162,7 @@ func Execute(ctx context.Context, st *store.Store, datasetID int64, opts Options
 	var client *llm.Client
 	provider, model := "", opts.Responses
 	if opts.Regrade == 0 && opts.Responses == ResponsesBase {
-		if client, model, err = llm.ForRole(ctx, st, llm.RoleBase); err != nil {
+		if client, model, err = Answerer(ctx, st, datasetID, opts); err != nil {
 			return Report{}, fmt.Errorf("dry run: the base model: %w", err)
 		}
 		provider = client.Name()

@@ -79,7 +79,7 @@ func MakePreview(ctx context.Context, st *store.Store, datasetID int64, opts Opt
 
 	var client *llm.Client
 	if opts.Regrade == 0 && opts.Responses == ResponsesBase {
-		c, model, err := llm.ForRole(ctx, st, llm.RoleBase)
+		c, model, err := Answerer(ctx, st, datasetID, opts)
 		switch {
 		case errors.Is(err, llm.ErrNoProvider):
 			p.Notes = append(p.Notes, "no base model is assigned: assign one in Settings (Providers), or grade production responses")

@@ -50,7 +50,8 @@ type Config struct {
 	URL     string `json:"url"`     // base URL, or a file/folder path for otel and jsonl
 	Project string `json:"project"` // vllora project id (x-project-id), optional
 	// LookBackSeconds: how far before its cursor each pull re-reads, for
-	// traces the gateway indexes late (0: 15 minutes).
+	// traces the gateway indexes late (0: 15 minutes for a new source, the
+	// stored window when Save replaces one; store.NoLookBack: none).
 	LookBackSeconds int    `json:"look_back_seconds"`
 	Key             string `json:"-"` // bearer key (litellm, vllora)
 	PublicKey       string `json:"-"` // Langfuse public key

@@ -18,24 +18,39 @@ import (
 // newest first. Each observation carries input (the messages, or
 // {"messages","tools"}), output (the response message), model, startTime,
 // traceId and level (ERROR marks a failed call).
-type langfuse struct {
-	name string
-	h    *httpClient
-}
+type langfuse struct{ httpSource }
 
 func newLangfuse(c Config) (*langfuse, error) {
 	if c.PublicKey == "" || c.SecretKey == "" {
 		return nil, fmt.Errorf("source langfuse:%s: needs a public key and a secret key", c.Name)
 	}
-	h, err := newHTTPClient(c, func(r *http.Request) { r.SetBasicAuth(c.PublicKey, c.SecretKey) })
+	s, err := newHTTPSource(c, func(r *http.Request) { r.SetBasicAuth(c.PublicKey, c.SecretKey) })
 	if err != nil {
 		return nil, err
 	}
-	return &langfuse{name: c.Name, h: h}, nil
+	return &langfuse{s}, nil
 }
 
-func (l *langfuse) Name() string { return l.name }
-func (l *langfuse) Kind() Kind   { return KindLangfuse }
+func (l *langfuse) Kind() Kind { return KindLangfuse }
+
+// httpSource is what the HTTP sources (Langfuse, LiteLLM, vllora) share:
+// their name and the client that reaches them.
+type httpSource struct {
+	name string
+	h    *httpClient
+}
+
+// newHTTPSource opens an HTTP source's client; auth sets its credentials
+// on each request.
+func newHTTPSource(c Config, auth func(*http.Request)) (httpSource, error) {
+	h, err := newHTTPClient(c, auth)
+	if err != nil {
+		return httpSource{}, err
+	}
+	return httpSource{name: c.Name, h: h}, nil
+}
+
+func (s httpSource) Name() string { return s.name }
 
 // LangfuseObservation is the part of a Langfuse observation Tracetune reads
 // (exported for the test fake, which writes the same JSON).
@@ -71,17 +86,23 @@ func (l *langfuse) List(ctx context.Context, f Filter, token string, limit int) 
 	if err := l.h.get(ctx, "/api/public/observations", q, &ans); err != nil {
 		return Page{}, err
 	}
-	p := Page{Total: ans.Meta.TotalItems, Scanned: len(ans.Data)}
-	for _, o := range ans.Data {
-		t := l.convert(o)
-		if f.match(t) {
+	return numberedPage(ans.Data, l.convert, f, ans.Meta.TotalItems, page, ans.Meta.TotalPages), nil
+}
+
+// numberedPage is one page of a listing numbered from 1 (Langfuse, LiteLLM):
+// the traces of the items f matches, and the next page's token while the
+// page is below the last one and not empty.
+func numberedPage[T any](items []T, convert func(T) Trace, f Filter, total, page, last int) Page {
+	p := Page{Total: total, Scanned: len(items)}
+	for _, it := range items {
+		if t := convert(it); f.match(t) {
 			p.Traces = append(p.Traces, t)
 		}
 	}
-	if page < ans.Meta.TotalPages && len(ans.Data) > 0 {
+	if page < last && len(items) > 0 {
 		p.Next = strconv.Itoa(page + 1)
 	}
-	return p, nil
+	return p
 }
 
 func (l *langfuse) Fetch(ctx context.Context, id string) (Trace, error) {

@@ -17,10 +17,7 @@ import (
 // "YYYY-MM-DD HH:MM:SS" UTC, bearer key), answering
 // {"data":[row…],"total","page","page_size","total_pages"} newest first;
 // one row is GET /spend/logs?request_id=… (an array).
-type litellm struct {
-	name string
-	h    *httpClient
-}
+type litellm struct{ httpSource }
 
 const litellmDate = "2006-01-02 15:04:05"
 
@@ -28,15 +25,14 @@ func newLiteLLM(c Config) (*litellm, error) {
 	if c.Key == "" {
 		return nil, fmt.Errorf("source litellm:%s: needs an API key", c.Name)
 	}
-	h, err := newHTTPClient(c, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+c.Key) })
+	s, err := newHTTPSource(c, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+c.Key) })
 	if err != nil {
 		return nil, err
 	}
-	return &litellm{name: c.Name, h: h}, nil
+	return &litellm{s}, nil
 }
 
-func (l *litellm) Name() string { return l.name }
-func (l *litellm) Kind() Kind   { return KindLiteLLM }
+func (l *litellm) Kind() Kind { return KindLiteLLM }
 
 // LiteLLMSpendLog is the part of a LiteLLM_SpendLogs row Tracetune reads
 // (exported for the test fake).
@@ -81,17 +77,7 @@ func (l *litellm) List(ctx context.Context, f Filter, token string, limit int) (
 	if err := l.h.get(ctx, "/spend/logs/ui", q, &ans); err != nil {
 		return Page{}, err
 	}
-	p := Page{Total: ans.Total, Scanned: len(ans.Data)}
-	for _, row := range ans.Data {
-		t := l.convert(row)
-		if f.match(t) {
-			p.Traces = append(p.Traces, t)
-		}
-	}
-	if page < ans.TotalPages && len(ans.Data) > 0 {
-		p.Next = strconv.Itoa(page + 1)
-	}
-	return p, nil
+	return numberedPage(ans.Data, l.convert, f, ans.Total, page, ans.TotalPages), nil
 }
 
 func (l *litellm) Fetch(ctx context.Context, id string) (Trace, error) {

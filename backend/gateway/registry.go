@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"tracetune/backend/secrets"
 	"tracetune/backend/store"
@@ -20,6 +21,9 @@ type Saved struct {
 	HasKey       bool `json:"has_key"`
 	HasPublicKey bool `json:"has_public_key"`
 	HasSecretKey bool `json:"has_secret_key"`
+	// LookBack is the window each pull re-reads before its cursor, in the
+	// syntax --look-back takes ("15m", "0s" for none).
+	LookBack string `json:"look_back"`
 }
 
 // Save validates a source config, stores its settings in the database and
@@ -46,8 +50,15 @@ func Save(ctx context.Context, st *store.Store, sec *secrets.Store, c Config, re
 	if _, err := Open(full); err != nil {
 		return Saved{}, err
 	}
-	if c.LookBackSeconds < 0 {
-		return Saved{}, fmt.Errorf("source %q: look-back %d s: want 0 (the default, 15 minutes) or more", c.Name, c.LookBackSeconds)
+	if c.LookBackSeconds < store.NoLookBack || c.LookBackSeconds > int(MaxLookBack/time.Second) {
+		return Saved{}, fmt.Errorf("source %q: look-back %d s: want %d (none), 0 (keep, or the default %s) or up to %d (%s)",
+			c.Name, c.LookBackSeconds, store.NoLookBack, FormatLookBack(DefaultLookBack), int(MaxLookBack/time.Second), FormatLookBack(MaxLookBack))
+	}
+	if c.LookBackSeconds == 0 && replace {
+		// like an empty key, an unset look-back keeps the stored one
+		if old, err := st.Source(ctx, c.Name); err == nil {
+			c.LookBackSeconds = old.LookBackSeconds
+		}
 	}
 	row, err := st.AddSource(ctx, store.SourceRow{Name: c.Name, Kind: string(c.Kind), URL: strings.TrimSpace(c.URL), Project: c.Project, LookBackSeconds: c.LookBackSeconds}, replace)
 	if err != nil {
@@ -83,7 +94,54 @@ func fillKeys(sec *secrets.Store, c *Config) error {
 
 func describe(sec *secrets.Store, row store.SourceRow) Saved {
 	has := func(f string) bool { v, err := sec.Get(keyName(row.Name, f)); return err == nil && v != "" }
-	return Saved{SourceRow: row, HasKey: has("key"), HasPublicKey: has("public_key"), HasSecretKey: has("secret_key")}
+	return Saved{SourceRow: row, HasKey: has("key"), HasPublicKey: has("public_key"), HasSecretKey: has("secret_key"),
+		LookBack: FormatLookBack(row.LookBack())}
+}
+
+// MaxLookBack is the longest look-back window a source may have: every
+// pull lists the whole window again.
+const MaxLookBack = 7 * 24 * time.Hour
+
+// LookBackSetting turns a look-back window into a source's stored setting
+// (0: no overlap, store.NoLookBack), refusing a negative or too long one.
+// Part of a second counts as a second.
+func LookBackSetting(d time.Duration) (int, error) {
+	switch {
+	case d < 0:
+		return 0, fmt.Errorf("can't be negative; want 0 (no overlap) up to %s (7 days)", FormatLookBack(MaxLookBack))
+	case d > MaxLookBack:
+		return 0, fmt.Errorf("longer than 7 days; want 0 (no overlap) up to %s (7 days)", FormatLookBack(MaxLookBack))
+	case d == 0:
+		return store.NoLookBack, nil
+	}
+	return int((d + time.Second - 1) / time.Second), nil
+}
+
+// FormatLookBack writes a window as a Go duration without its trailing
+// zero units: "45m", "2h", "1h30m", "0s".
+func FormatLookBack(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// SetLookBack changes the look-back window of a saved source (0: none),
+// keeping its connection and keys.
+func SetLookBack(ctx context.Context, st *store.Store, sec *secrets.Store, name string, d time.Duration) (Saved, error) {
+	secs, err := LookBackSetting(d)
+	if err != nil {
+		return Saved{}, fmt.Errorf("source %q: look-back %s: %w", name, FormatLookBack(d), err)
+	}
+	row, err := st.SetSourceLookBack(ctx, name, secs)
+	if err != nil {
+		return Saved{}, err
+	}
+	return describe(sec, row), nil
 }
 
 // List returns every configured source.

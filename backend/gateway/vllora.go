@@ -16,16 +16,13 @@ import (
 // newest first. The provider span of each model call (operation "openai",
 // "anthropic", …) carries attribute.request (the request JSON as a string:
 // messages, tools, model) and attribute.output (the response JSON).
-type vllora struct {
-	name string
-	h    *httpClient
-}
+type vllora struct{ httpSource }
 
 // vlloraOperations are the provider spans that carry a model call's request.
 const vlloraOperations = "openai,anthropic,gemini,bedrock"
 
 func newVllora(c Config) (*vllora, error) {
-	h, err := newHTTPClient(c, func(r *http.Request) {
+	s, err := newHTTPSource(c, func(r *http.Request) {
 		if c.Key != "" {
 			r.Header.Set("Authorization", "Bearer "+c.Key)
 		}
@@ -36,11 +33,10 @@ func newVllora(c Config) (*vllora, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &vllora{name: c.Name, h: h}, nil
+	return &vllora{s}, nil
 }
 
-func (v *vllora) Name() string { return v.name }
-func (v *vllora) Kind() Kind   { return KindVllora }
+func (v *vllora) Kind() Kind { return KindVllora }
 
 // VlloraSpan is a span as the vllora API writes it (exported for the fake).
 type VlloraSpan struct {

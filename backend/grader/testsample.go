@@ -33,6 +33,9 @@ type SampleResult struct {
 	Errors      []string           `json:"errors"`
 	Source      string             `json:"source"` // production or base_model
 	ReasoningBy map[string]string  `json:"reasoning_by,omitempty"`
+	// fields the record offers without carrying them, with where they came
+	// from: "reference_tool_calls (from the file's trajectory)"
+	DerivedFields []string `json:"derived_fields,omitempty"`
 }
 
 // TestResult is a Test Sample run: the grader version, each record, and
@@ -148,6 +151,9 @@ func testOne(ctx context.Context, st *store.Store, ev *Evaluator, id int64, base
 	it, err := ItemFromRecord(rec)
 	if err != nil {
 		return fail(err.Error())
+	}
+	if f, err := ItemFields(rec); err == nil && len(f.Derived) > 0 {
+		sr.DerivedFields = f.Labels()
 	}
 	s, ok := ProductionSample(rec)
 	sr.Source = FromProduction

@@ -21,7 +21,9 @@ type ExportOptions struct {
 
 // Export writes a dataset's records as JSONL in id order and returns how
 // many it wrote. "original" writes each line as it was imported (or last
-// edited); "rft" writes {"messages","tools",…grader fields}. A record that
+// edited); "rft" writes {"messages","tools",…grader fields}, the fields
+// the grader's item and every trainer's line carry (record.OfferedFields:
+// the record's own and those derived from a file's trajectory). A record that
 // has no prompt (a line that was not JSON) is written as its raw text in
 // either format, so an export of all records drops nothing.
 func Export(ctx context.Context, st *store.Store, datasetID int64, w io.Writer, opt ExportOptions) (int, error) {
@@ -50,7 +52,10 @@ func Export(ctx context.Context, st *store.Store, datasetID int64, w io.Writer, 
 			break
 		}
 		for i := range page {
-			line := exportLine(&page[i], opt.Format)
+			line, err := exportLine(&page[i], opt.Format)
+			if err != nil {
+				return n, fmt.Errorf("export: %w", err)
+			}
 			bw.Write(line)
 			if err := bw.WriteByte('\n'); err != nil {
 				return n, fmt.Errorf("export record %d: %w", page[i].ID, err)
@@ -65,10 +70,10 @@ func Export(ctx context.Context, st *store.Store, datasetID int64, w io.Writer, 
 	return n, nil
 }
 
-func exportLine(r *record.Record, format string) []byte {
+func exportLine(r *record.Record, format string) ([]byte, error) {
 	if len(r.Messages) == 0 || (format == "original" && r.Raw != "") {
 		if r.Raw != "" {
-			return []byte(r.Raw)
+			return []byte(r.Raw), nil
 		}
 	}
 	if format == "original" {
@@ -90,7 +95,11 @@ func exportLine(r *record.Record, format string) []byte {
 			b.Write(r.Metadata)
 		}
 		b.WriteByte('}')
-		return b.Bytes()
+		return b.Bytes(), nil
+	}
+	fields, err := rftFields(r)
+	if err != nil {
+		return nil, err
 	}
 	var b bytes.Buffer
 	b.WriteString(`{"messages":`)
@@ -100,7 +109,7 @@ func exportLine(r *record.Record, format string) []byte {
 		b.Write(r.Tools)
 	}
 	// grader fields are a JSON object: splice its members in
-	if f := bytes.TrimSpace(r.Fields); len(f) > 2 && f[0] == '{' && json.Valid(f) {
+	if f := bytes.TrimSpace(fields); len(f) > 2 && f[0] == '{' {
 		inner := bytes.TrimSpace(f[1 : len(f)-1])
 		if len(inner) > 0 {
 			b.WriteByte(',')
@@ -108,7 +117,30 @@ func exportLine(r *record.Record, format string) []byte {
 		}
 	}
 	b.WriteByte('}')
-	return b.Bytes()
+	return b.Bytes(), nil
+}
+
+// rftFields are the grader fields of a record's RFT line: what the grader
+// and the trainers read (record.OfferedFields), less any field named
+// messages or tools, which the line's own keys are (the trainers drop
+// them too).
+func rftFields(r *record.Record) (json.RawMessage, error) {
+	f, err := record.OfferedFields(*r)
+	if err != nil || len(f.JSON) == 0 {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(f.JSON, &m); err != nil {
+		return nil, fmt.Errorf("record %d fields: %w", r.ID, err)
+	}
+	_, msgs := m["messages"]
+	_, tools := m["tools"]
+	if !msgs && !tools {
+		return f.JSON, nil // as stored, byte for byte
+	}
+	delete(m, "messages")
+	delete(m, "tools")
+	return json.Marshal(m)
 }
 
 func orNull(v json.RawMessage) []byte {

@@ -320,7 +320,9 @@ func TestReplaceIsAtomic(t *testing.T) {
 }
 
 // TestExportRFTRoundTrip: export valid-only in RFT shape, re-import into a
-// new dataset: 100 % valid, same count, same prompts.
+// new dataset: 100 % valid, same count, same prompts, same grader fields
+// (those a chat line's trajectory gave are now the record's own, so its
+// duplicate key keeps the prompt half and changes the fields half).
 func TestExportRFTRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -351,8 +353,19 @@ func TestExportRFTRoundTrip(t *testing.T) {
 	a, _ := st.Records(ctx, store.RecordFilter{DatasetID: src, Code: "valid", Limit: store.MaxPageSize})
 	b := allRecords(t, st, dst)
 	for i := range b {
-		if a[i].Hash != b[i].Hash || string(a[i].Messages) != string(b[i].Messages) || string(a[i].Tools) != string(b[i].Tools) {
+		if a[i].Hash[:health.PromptPrefix] != b[i].Hash[:health.PromptPrefix] || string(a[i].Messages) != string(b[i].Messages) || string(a[i].Tools) != string(b[i].Tools) {
 			t.Fatalf("record %d: prompt changed on the round trip:\n%s\n%s", i, a[i].Messages, b[i].Messages)
+		}
+		fa, err := record.OfferedFields(a[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := record.OfferedFields(b[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if canonicalJSON(t, orEmpty(fa.JSON)) != canonicalJSON(t, orEmpty(fb.JSON)) || len(fb.Derived) > 0 {
+			t.Fatalf("record %d: grader fields changed on the round trip: %s, then %s (derived %v)", i, fa.JSON, fb.JSON, fb.Labels())
 		}
 	}
 	// original-shape export of everything gives back the file's non-blank lines

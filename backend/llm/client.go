@@ -32,6 +32,10 @@ type Client struct {
 	st    *store.Store  // optional: accounting, embedding cache, learned mode
 	mode  atomic.Value  // string: structured-output mode known to work
 	price priceCache
+
+	// streamNoUsage: the endpoint refused stream_options, so streamed
+	// answers are counted locally (stream.go).
+	streamNoUsage atomic.Bool
 }
 
 // New builds a client for cfg. st may be nil (no accounting, no embedding

@@ -39,7 +39,9 @@ func BenchmarkWork(st *store.Store, sec *secrets.Store, datasetID int64, opts de
 }
 
 // DeployWork makes a deployment; a failure midway has already been rolled
-// back when the job fails, and the error says so.
+// back when the job fails, and the error says so. For the fireworks target
+// it creates the on-demand deployment and reports its state until READY,
+// or resumes the wait for one left unfinished.
 func DeployWork(st *store.Store, sec *secrets.Store, datasetID int64, opts deploy.Options) jobs.Job {
 	return jobs.Job{DatasetID: datasetID, Kind: KindDeploy, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
 		if err := opts.Validate(); err != nil {
@@ -49,6 +51,13 @@ func DeployWork(st *store.Store, sec *secrets.Store, datasetID int64, opts deplo
 		_, err := RunStep(ctx, st, datasetID, StepDeploy, func(ctx context.Context) (string, error) {
 			report(0, 1, "deploying to "+opts.Target)
 			var err error
+			if opts.Target == deploy.TargetFireworks {
+				d, err = deploy.New(st, sec).Serve(ctx, datasetID, opts, deploy.Progress(report))
+				if err != nil {
+					return "", err
+				}
+				return "served on Fireworks: " + d.Message, nil
+			}
 			d, err = deploy.New(st, sec).Deploy(ctx, datasetID, opts)
 			if err != nil {
 				return "", err
@@ -58,6 +67,21 @@ func DeployWork(st *store.Store, sec *secrets.Store, datasetID int64, opts deplo
 		})
 		return d, err
 	}}
+}
+
+// ResumeServeWork lists, for app start, one job per dataset whose
+// Fireworks deployment was still being waited for when the app closed:
+// each resumes the wait without creating another deployment.
+func ResumeServeWork(ctx context.Context, st *store.Store, sec *secrets.Store) ([]jobs.Job, error) {
+	ids, err := deploy.PendingServes(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]jobs.Job, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, DeployWork(st, sec, id, deploy.Options{Target: deploy.TargetFireworks, Mode: deploy.ModeServe}))
+	}
+	return out, nil
 }
 
 // RollbackWork restores the routing the current deployment changed.
@@ -100,6 +124,9 @@ func deployRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 	if o.Benchmark == nil {
 		s.Needs = "benchmarks on the validation split, then a deployment"
 	}
+	if o.Trainer == deploy.TargetFireworks && (o.Serving == nil || o.Serving.TunedModel != o.TunedModel) {
+		s.Needs = "serve the Fireworks model on an on-demand deployment (Deploy → fireworks; billed per GPU-second while it runs), then benchmarks and a gateway deployment"
+	}
 	cur := o.Current
 	if cur == nil {
 		return nil
@@ -108,7 +135,13 @@ func deployRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 	case store.DeployActive:
 		s.Status, s.Needs = Complete, ""
 		s.Figure = deployFigure(cur)
-	case store.DeployApplying, store.DeployStuck:
+	case store.DeployApplying:
+		s.Status = Attention
+		s.Needs = fmt.Sprintf("deployment %d did not finish cleanly: %s; use Rollback", cur.ID, cur.Message)
+		if cur.Target == deploy.TargetFireworks {
+			s.Needs = fmt.Sprintf("the Fireworks deployment (deployment %d) is not READY yet: %s", cur.ID, cur.Message)
+		}
+	case store.DeployStuck:
 		s.Status = Attention
 		s.Needs = fmt.Sprintf("deployment %d did not finish cleanly: %s; use Rollback", cur.ID, cur.Message)
 	case store.DeployFailed:
@@ -126,6 +159,8 @@ func deployFigure(d *deploy.Deployment) string {
 		where += ":" + d.Source
 	}
 	switch deploy.Mode(d.Mode) {
+	case deploy.ModeServe:
+		return "served on Fireworks as " + d.ModelName
 	case deploy.ModeAB:
 		return fmt.Sprintf("A/B %d/%d on %s", 100-d.Split, d.Split, where)
 	case deploy.ModeReplace:

@@ -22,11 +22,7 @@ func TestDeployNodeFollowsTheDeployment(t *testing.T) {
 	}
 	status := func() Step {
 		t.Helper()
-		s := Step{Number: StepDeploy}
-		if err := deployRule(ctx, st, d.ID, Facts{}, &s); err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return ruleStep(t, st, d.ID, StepDeploy, deployRule)
 	}
 	t.Run("no training job: waiting", func(t *testing.T) {
 		if s := status(); s.Status != Waiting || s.Needs == "" {

@@ -8,6 +8,7 @@ import (
 	"tracetune/backend/grader"
 	"tracetune/backend/jobs"
 	"tracetune/backend/store"
+	"tracetune/backend/train"
 )
 
 // Step 5 (Dry Run): its work as a job and its status rule.
@@ -38,7 +39,8 @@ func DryRunWork(st *store.Store, datasetID int64, opts dryrun.Options) jobs.Job 
 
 // dryrunRule: the newest finished run's verdict — GO Complete, CAUTION
 // Attention, NO-GO Failed; a run graded with an older grader is Attention
-// (stale); no run yet waits for what it needs.
+// (stale: re-grade to update), and so is one answered by another model
+// than training would fine-tune; no run yet waits for what it needs.
 func dryrunRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, s *Step) error {
 	run, ok, err := dryrun.Latest(ctx, st, datasetID)
 	if err != nil {
@@ -82,8 +84,19 @@ func dryrunRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, 
 	}
 	if run.Stale {
 		s.Status = Attention
-		s.Needs = "the grader changed since this dry run: re-grade the stored answers (no base-model calls)"
+		s.Needs = "the grader changed since this dry run: re-grade to update (its stored answers, no model calls)"
 		s.Figure += " · stale"
+		return nil
+	}
+	// A run answered by another model than training would fine-tune does
+	// not gate training (Step 6 says the same).
+	t, chosen, err := (&train.Service{Store: st}).ChosenTarget(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	if chosen && run.Responses != dryrun.ResponsesProduction && !train.SameModel(run.Model, t.Model) {
+		s.Status = Attention
+		s.Needs = fmt.Sprintf("this dry run measured %s, but training fine-tunes %s: run a dry run with %s", run.Model, t.Model, t.Model)
 	}
 	return nil
 }

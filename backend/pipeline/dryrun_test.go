@@ -2,15 +2,12 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
 	"tracetune/backend/dryrun"
 	"tracetune/backend/grader"
 	"tracetune/backend/jobs"
-	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
 )
@@ -18,15 +15,7 @@ import (
 // dryrunStep reads the Dry Run node through its rule.
 func dryrunStep(t *testing.T, st *store.Store, ds int64) Step {
 	t.Helper()
-	counts, err := st.DatasetCounts(context.Background(), ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := Step{Number: StepDryRun}
-	if err := dryrunRule(context.Background(), st, ds, Facts{Counts: counts}, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return ruleStep(t, st, ds, StepDryRun, dryrunRule)
 }
 
 func saveGrader(t *testing.T, st *store.Store, ds int64, src string) {
@@ -48,13 +37,7 @@ func TestDryRunNodeFollowsTheVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []record.Record
-	for i := 0; i < 40; i++ {
-		m, _ := json.Marshal([]map[string]any{{"role": "user", "content": fmt.Sprintf("question number %d about my order", i)}})
-		recs = append(recs, record.Record{Line: i + 1, Shape: record.ShapeGateway, Messages: m,
-			Output: json.RawMessage(`{"role":"assistant","content":"an answer"}`), Fields: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
-	}
-	testutil.InsertRecords(t, st, d.ID, recs)
+	testutil.InsertRecords(t, st, d.ID, numberedQuestions(40))
 	runner := jobs.New(st, nil)
 	prod := dryrun.Options{Responses: dryrun.ResponsesProduction}
 

@@ -14,11 +14,7 @@ import (
 
 func graderStep(t *testing.T, st *store.Store, ds int64) Step {
 	t.Helper()
-	s := Step{Number: StepGrader}
-	if err := graderRule(context.Background(), st, ds, Facts{}, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return ruleStep(t, st, ds, StepGrader, graderRule)
 }
 
 // TestGraderNodeCompletesAfterACleanTestSample: Waiting without a grader,

@@ -2,13 +2,16 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"tracetune/backend/jobs"
+	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
 )
@@ -23,6 +26,33 @@ func writeJSONL(t *testing.T, lines ...string) string {
 }
 
 func stepByNumber(steps []Step, n int) Step { return steps[n-1] }
+
+// ruleStep reads one node through its rule, with the dataset's counts as
+// the facts.
+func ruleStep(t *testing.T, st *store.Store, ds int64, number int, rule Rule) Step {
+	t.Helper()
+	counts, err := st.DatasetCounts(context.Background(), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Step{Number: number}
+	if err := rule(context.Background(), st, ds, Facts{Counts: counts}, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// numberedQuestions are n answered gateway records whose item field n is
+// their index, for graders that score by it.
+func numberedQuestions(n int) []record.Record {
+	var recs []record.Record
+	for i := 0; i < n; i++ {
+		m, _ := json.Marshal([]map[string]any{{"role": "user", "content": fmt.Sprintf("question number %d about my order", i)}})
+		recs = append(recs, record.Record{Line: i + 1, Shape: record.ShapeGateway, Messages: m,
+			Output: json.RawMessage(`{"role":"assistant","content":"an answer"}`), Fields: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
+	}
+	return recs
+}
 
 func TestExtractRuleFollowsInvalidShare(t *testing.T) {
 	ctx := context.Background()

@@ -85,14 +85,28 @@ func TestCreateAndStartRunsTopicsCategorizeCoverage(t *testing.T) {
 		t.Errorf("step messages: %+v", states)
 	}
 
-	// New records arrive: they are uncategorized and step 2 offers the action.
+	// New records arrive: the append import categorizes them (autocat.go).
 	if _, err := runner.Run(ctx, ImportWork(st, d.ID, tracegenFile(t, 200, 4), ingest.Append)); err != nil {
 		t.Fatal(err)
 	}
 	steps, _ = Steps(ctx, st, d.ID)
 	s2 = stepByNumber(steps, StepTopics)
-	if s2.Status != Attention || s2.Action != ActionCategorizeUnlabeled || !strings.Contains(s2.Needs, "categorize unlabeled") {
+	if s2.Status != Complete || !strings.Contains(s2.Message, "new records categorized") {
 		t.Fatalf("after import, step 2: %+v", s2)
+	}
+	// Records left without a topic (a provider failed, say): step 2 offers the action.
+	ps, _ := st.Prompts(ctx, store.PromptFilter{DatasetID: d.ID, Limit: 50})
+	cleared := make([]store.Assignment, len(ps))
+	for i, p := range ps {
+		cleared[i] = store.Assignment{RecordID: p.ID}
+	}
+	if err := st.SetAssignments(ctx, d.ID, cleared); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ = Steps(ctx, st, d.ID)
+	s2 = stepByNumber(steps, StepTopics)
+	if s2.Status != Attention || s2.Action != ActionCategorizeUnlabeled || !strings.Contains(s2.Needs, "categorize unlabeled") {
+		t.Fatalf("with records left uncategorized, step 2: %+v", s2)
 	}
 	// Re-running the automatic steps keeps the topics and categorizes only the new records.
 	before, _ := st.Topics(ctx, d.ID)

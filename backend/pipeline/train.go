@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"tracetune/backend/dryrun"
 	"tracetune/backend/grader"
 	"tracetune/backend/jobs"
+	"tracetune/backend/llm"
 	"tracetune/backend/store"
 	"tracetune/backend/train"
 )
@@ -19,25 +21,67 @@ import (
 // the remote job afterwards is train.Service.Watch / train.Resume.
 const KindTrain jobs.Kind = "train"
 
-// TrainGate is what the earlier steps say about training now: the
-// reasons Start is refused, warnings it goes on with, and the grader and
-// dry run the job would record.
-type TrainGate struct {
-	Ready         bool     `json:"ready"`
-	Reasons       []string `json:"reasons"`        // Start is refused
-	Warnings      []string `json:"warnings"`       // Start goes on
-	NeedsOverride bool     `json:"needs_override"` // the last dry run is NO-GO
-	GraderVersion string   `json:"grader_version"`
-	DryRunID      int64    `json:"dry_run_id"`
-	DryRunVerdict string   `json:"dry_run_verdict"`
+// Override reasons: what the one explicit override of the Train gate goes
+// past, in the words the job keeps (train.Job.OverrideReason).
+const (
+	OverrideNoDryRun    = "no dry run"
+	OverrideGraderMoved = "grader changed"
+	OverrideOtherModel  = "other model"
+	OverrideProduction  = "production answers"
+	OverrideNoGo        = "NO-GO"
+)
+
+// What a gate issue's button does.
+const (
+	FixRegrade = "regrade" // re-grade GateIssue.RunID's stored answers (no model calls)
+	FixDryRun  = "dryrun"  // run a dry run with the target model (Step 5)
+	FixNone    = ""        // NO-GO: change the grader or the data (the diagnosis says what)
+)
+
+// GateIssue is what the dry run lacks for training to optimize the score
+// it showed. Each refuses Start unless the explicit override is given.
+type GateIssue struct {
+	Reason string `json:"reason"` // an Override* word, kept with the job when overridden
+	Text   string `json:"text"`   // what is wrong, in the user's words
+	Next   string `json:"next"`   // the next step, in the user's words
+	Fix    string `json:"fix"`    // a Fix* value: what the panel's button does
+	RunID  int64  `json:"run_id"` // the run to re-grade (FixRegrade)
+	Model  string `json:"model"`  // the model a new dry run must use (FixDryRun)
 }
 
-// CheckTrain reads the grader and the latest dry run. The grader must exist
-// and be valid. A NO-GO dry run on the current grader version needs the
-// override; with no dry run on the current version (none, or one graded
-// with an older grader) Start warns and goes on.
-func CheckTrain(ctx context.Context, st *store.Store, datasetID int64, override bool) (TrainGate, error) {
-	gate := TrainGate{Reasons: []string{}, Warnings: []string{}}
+// TrainGate is what the earlier steps say about training now: the
+// reasons Start is refused, warnings it goes on with, the grader, the
+// model training would fine-tune and the dry run the gate is based on.
+type TrainGate struct {
+	Ready          bool         `json:"ready"`
+	Reasons        []string     `json:"reasons"`         // Start is refused
+	Warnings       []string     `json:"warnings"`        // Start goes on
+	Issues         []GateIssue  `json:"issues"`          // the dry run's gaps; the override goes past them
+	NeedsOverride  bool         `json:"needs_override"`  // Issues refuse Start without the override
+	OverrideReason string       `json:"override_reason"` // with the override given: what it goes past
+	GraderVersion  string       `json:"grader_version"`
+	Target         train.Target `json:"target"`  // what training would fine-tune (model "" when no trainer is chosen)
+	DryRun         dryrun.Run   `json:"dry_run"` // the run the gate is based on (id 0: none)
+	DryRunID       int64        `json:"dry_run_id"`
+	DryRunVerdict  string       `json:"dry_run_verdict"`
+}
+
+// CheckTrain reads the grader, the model training would fine-tune and the
+// dry runs. The grader must exist and be valid. Start needs a finished dry
+// run on the current grader version whose answers came from that model
+// (not production answers); without one, or when that run says NO-GO,
+// Start is refused with the next step unless opts.OverrideNoGo (the one
+// override, kept with the job with the reason it went past). CAUTION goes
+// on with a warning. opts.Trainer "" checks against the dataset's chosen
+// trainer (train.Service.ChosenTarget) and skips the model when there is
+// none.
+func CheckTrain(ctx context.Context, st *store.Store, datasetID int64, opts train.Options) (TrainGate, error) {
+	return checkTrain(ctx, &train.Service{Store: st}, datasetID, opts)
+}
+
+func checkTrain(ctx context.Context, svc *train.Service, datasetID int64, opts train.Options) (TrainGate, error) {
+	st := svc.Store
+	gate := TrainGate{Reasons: []string{}, Warnings: []string{}, Issues: []GateIssue{}}
 	g, ok, err := grader.Load(ctx, st, datasetID)
 	if err != nil {
 		return gate, err
@@ -51,32 +95,106 @@ func CheckTrain(ctx context.Context, st *store.Store, datasetID int64, override 
 		}
 		gate.GraderVersion = g.Version()
 	}
-	run, ok, err := dryrun.Latest(ctx, st, datasetID)
+	if opts.Trainer == "" {
+		if gate.Target, _, err = svc.ChosenTarget(ctx, datasetID); err != nil {
+			return gate, err
+		}
+	} else if gate.Target, err = svc.Target(ctx, opts); err != nil {
+		if !errors.Is(err, train.ErrInvalid) && !errors.Is(err, llm.ErrNoProvider) {
+			return gate, err
+		}
+		gate.Reasons = append(gate.Reasons, err.Error())
+	}
+	runs, err := dryrun.List(ctx, st, datasetID)
 	if err != nil {
 		return gate, err
 	}
-	switch {
-	case !ok || (gate.GraderVersion != "" && run.GraderVersion != gate.GraderVersion):
-		gate.Warnings = append(gate.Warnings, "no dry run on the current grader version: training goes on without one (Step 5 shows whether the grader can teach the model)")
-	case run.Verdict == dryrun.NOGO:
+	issue := dryRunIssue(&gate, runs)
+	if gate.DryRun.ID != 0 {
+		gate.DryRunID, gate.DryRunVerdict = gate.DryRun.ID, gate.DryRun.Verdict
+	}
+	if issue != nil {
+		gate.Issues = append(gate.Issues, *issue)
 		gate.NeedsOverride = true
-		gate.DryRunID, gate.DryRunVerdict = run.ID, run.Verdict
-		if !override {
-			gate.Reasons = append(gate.Reasons, fmt.Sprintf("the last dry run (%d) says NO-GO: fix what its diagnosis names and run it again, or start with the NO-GO override (kept with the job)", run.ID))
-		}
-	default:
-		gate.DryRunID, gate.DryRunVerdict = run.ID, run.Verdict
-		if run.Verdict == dryrun.CAUTION {
-			gate.Warnings = append(gate.Warnings, fmt.Sprintf("the last dry run (%d) says CAUTION: read its diagnosis before spending on training", run.ID))
+		if opts.OverrideNoGo {
+			gate.OverrideReason = issue.Reason
+			gate.Warnings = append(gate.Warnings, fmt.Sprintf("%s: training goes on by explicit override (%s), kept with the job", issue.Text, issue.Reason))
+		} else {
+			gate.Reasons = append(gate.Reasons, issue.Text+". Next: "+issue.Next)
 		}
 	}
 	gate.Ready = len(gate.Reasons) == 0
 	return gate, nil
 }
 
+// answeredBy says whether a run's answers came from model (any model when
+// model is ""): production answers never do.
+func answeredBy(r dryrun.Run, model string) bool {
+	return r.Responses != dryrun.ResponsesProduction && (model == "" || train.SameModel(r.Model, model))
+}
+
+// dryRunIssue picks the run the gate is based on and says what it lacks
+// (nil: nothing). It prefers the newest finished run on the current grader
+// answered by the target model; then the newest answered by it on an older
+// grader (a re-grade fixes that for nothing); then the newest finished run.
+func dryRunIssue(gate *TrainGate, runs []dryrun.Run) *GateIssue {
+	model := gate.Target.Model
+	var done []dryrun.Run
+	for _, r := range runs {
+		if r.State == store.DryRunDone {
+			done = append(done, r)
+		}
+	}
+	who := model
+	if who == "" {
+		who = "the model you will train"
+	}
+	fresh := GateIssue{Fix: FixDryRun, Model: model, Next: "Run a dry run with " + who}
+	for _, r := range done {
+		if r.GraderVersion == gate.GraderVersion && answeredBy(r, model) {
+			gate.DryRun = r
+			switch r.Verdict {
+			case dryrun.NOGO:
+				return &GateIssue{Reason: OverrideNoGo, Fix: FixNone,
+					Text: fmt.Sprintf("dry run %d says NO-GO: the grader cannot teach %s as it stands", r.ID, r.Model),
+					Next: "Fix what its diagnosis names (Step 5) and run it again"}
+			case dryrun.CAUTION:
+				gate.Warnings = append(gate.Warnings, fmt.Sprintf("dry run %d says CAUTION: read its diagnosis before spending on training", r.ID))
+			}
+			return nil
+		}
+	}
+	for i, r := range done {
+		if answeredBy(r, model) {
+			gate.DryRun = r
+			next := "Re-grade the last run with the current grader — no model calls"
+			if i > 0 {
+				next = fmt.Sprintf("Re-grade dry run %d with the current grader — no model calls", r.ID)
+			}
+			return &GateIssue{Reason: OverrideGraderMoved, Fix: FixRegrade, RunID: r.ID,
+				Text: fmt.Sprintf("the grader changed since dry run %d: its score is not the score training will optimize", r.ID), Next: next}
+		}
+	}
+	if len(done) == 0 {
+		fresh.Reason, fresh.Text = OverrideNoDryRun, "no dry run has measured this grader on "+who
+		return &fresh
+	}
+	r := done[0]
+	gate.DryRun = r
+	if r.Responses == dryrun.ResponsesProduction {
+		fresh.Reason = OverrideProduction
+		fresh.Text = fmt.Sprintf("dry run %d graded the stored production answers, not answers of %s: it does not show where training starts", r.ID, who)
+		return &fresh
+	}
+	fresh.Reason = OverrideOtherModel
+	fresh.Text = fmt.Sprintf("dry run %d measured %s, but training fine-tunes %s", r.ID, r.Model, who)
+	return &fresh
+}
+
 // trainInputs exports the grader for the trainer and names the dry run.
 func trainInputs(ctx context.Context, st *store.Store, datasetID int64, trainer string, gate TrainGate) (train.Inputs, error) {
-	in := train.Inputs{GraderVersion: gate.GraderVersion, DryRunID: gate.DryRunID, DryRunVerdict: gate.DryRunVerdict}
+	in := train.Inputs{GraderVersion: gate.GraderVersion, DryRunID: gate.DryRunID, DryRunVerdict: gate.DryRunVerdict,
+		OverrideReason: gate.OverrideReason}
 	g, _, err := grader.Load(ctx, st, datasetID)
 	if err != nil {
 		return in, err
@@ -110,12 +228,12 @@ func StartTrain(ctx context.Context, svc *train.Service, datasetID int64, opts t
 	if err := opts.Validate(); err != nil {
 		return train.Job{}, nil, err
 	}
-	gate, err := CheckTrain(ctx, svc.Store, datasetID, opts.OverrideNoGo)
+	gate, err := checkTrain(ctx, svc, datasetID, opts)
 	if err != nil {
 		return train.Job{}, nil, err
 	}
 	if !gate.Ready {
-		return train.Job{}, gate.Warnings, fmt.Errorf("training cannot start: %s", strings.Join(gate.Reasons, "; "))
+		return train.Job{}, gate.Warnings, gate.refusal()
 	}
 	in, err := trainInputs(ctx, svc.Store, datasetID, opts.Trainer, gate)
 	if err != nil {
@@ -125,15 +243,35 @@ func StartTrain(ctx context.Context, svc *train.Service, datasetID int64, opts t
 	return j, gate.Warnings, err
 }
 
-// TrainStarted is the result of TrainWork.
+// TrainStarted is the result of TrainWork; Gate is set when the gate
+// refused Start (the CLI prints its reasons and next steps).
 type TrainStarted struct {
 	train.Job
-	Warnings []string `json:"warnings"`
+	Warnings []string  `json:"warnings"`
+	Gate     TrainGate `json:"-"`
 }
 
+// ErrTrainRefused marks a Start the gate refused (errors.Is).
+var ErrTrainRefused = errors.New("training cannot start")
+
+// refusal is the error of a refused Start: every reason, with the next step.
+func (g TrainGate) refusal() error {
+	msg := "training cannot start: " + strings.Join(g.Reasons, "; ")
+	if g.NeedsOverride && len(g.Issues) > 0 {
+		msg += fmt.Sprintf(" (or start with the override, kept with the job as %q)", g.Issues[0].Reason)
+	}
+	return &refusedError{msg}
+}
+
+type refusedError struct{ msg string }
+
+func (e *refusedError) Error() string { return e.msg }
+func (e *refusedError) Unwrap() error { return ErrTrainRefused }
+
 // TrainWork starts a training job on the dataset: refused with the reason
-// when the grader is not ready or the last dry run is NO-GO without the
-// override, with a warning when no dry run ran on the current grader. It
+// when the grader is not ready, or (without the override) when no finished
+// dry run on the current grader was answered by the model it trains or
+// that run says NO-GO. It
 // returns once the platform accepted the job (or the bundle is written);
 // the result is a TrainStarted. Providers and keys are the process's
 // (StartTrain takes a configured train.Service).
@@ -146,12 +284,12 @@ func TrainWork(st *store.Store, datasetID int64, opts train.Options) jobs.Job {
 		if err := opts.Validate(); err != nil {
 			return res, err
 		}
-		gate, err := CheckTrain(ctx, st, datasetID, opts.OverrideNoGo)
+		gate, err := checkTrain(ctx, svc, datasetID, opts)
 		if err != nil {
 			return res, err
 		}
 		if !gate.Ready {
-			return TrainStarted{Warnings: gate.Warnings}, fmt.Errorf("training cannot start: %s", strings.Join(gate.Reasons, "; "))
+			return TrainStarted{Warnings: gate.Warnings, Gate: gate}, gate.refusal()
 		}
 		_, err = RunStep(ctx, st, datasetID, StepTrain, func(ctx context.Context) (string, error) {
 			report(0, 1, "checking the grader and the dry run")
@@ -182,7 +320,7 @@ func trainRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, s
 	}
 	if !ok {
 		s.Status = Waiting
-		gate, err := CheckTrain(ctx, st, datasetID, false)
+		gate, err := CheckTrain(ctx, st, datasetID, train.Options{})
 		if err != nil {
 			return err
 		}
@@ -191,8 +329,6 @@ func trainRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, s
 			s.Needs = "valid records (step 1), a grader (step 4) and a dry run (step 5)"
 		case !gate.Ready:
 			s.Needs = gate.Reasons[0]
-		case gate.DryRunID == 0:
-			s.Needs = "a dry run on the current grader (recommended), then Start training"
 		default:
 			s.Needs = "Start training: pick a trainer and a base model"
 		}

@@ -91,7 +91,8 @@ func CreateFromSource(ctx context.Context, st *store.Store, sec *secrets.Store, 
 }
 
 // ImportWork imports a file into a dataset (append or replace) as step 1's
-// work.
+// work; an append into a dataset with topics categorizes the new records in
+// the same job (autocat.go). The result is an ImportResult.
 func ImportWork(st *store.Store, datasetID int64, path string, mode ingest.Mode) jobs.Job {
 	return ImportWorkWith(st, datasetID, path, ingest.Options{Mode: mode})
 }
@@ -101,15 +102,34 @@ func ImportWork(st *store.Store, datasetID int64, path string, mode ingest.Mode)
 func ImportWorkWith(st *store.Store, datasetID int64, path string, opt ingest.Options) jobs.Job {
 	run := importRun(st, datasetID, path, opt)
 	return jobs.Job{DatasetID: datasetID, Kind: KindImport, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
-		var res any
+		var res ImportResult
+		var stop error
 		_, err := RunStep(ctx, st, datasetID, StepExtract, func(ctx context.Context) (string, error) {
-			r, err := run(ctx, report)
-			res = r
-			if s, ok := r.(ingest.Result); ok && err == nil {
-				return fmt.Sprintf("%s imported, %s valid", thousands(s.Total), thousands(s.Valid)), nil
+			var nr *newRecords
+			if opt.Mode != ingest.Replace { // an append: its new records get the dataset's topics
+				var err error
+				if nr, err = watchNew(ctx, st, datasetID); err != nil {
+					return "", err
+				}
 			}
-			return "", err
+			r, err := run(ctx, report)
+			s, ok := r.(ingest.Result)
+			res.Result = s
+			if !ok || err != nil {
+				return "", err
+			}
+			if opt.Mode == ingest.Replace {
+				// no record is left from before: nothing waits any more
+				if err := st.DropAutocat(ctx, datasetID); err != nil {
+					return "", err
+				}
+			}
+			res.Categorize, stop = nr.categorize(ctx, report)
+			return withCategorized(fmt.Sprintf("%s imported, %s valid", thousands(s.Total), thousands(s.Valid)), res.Categorize), nil
 		})
+		if err == nil {
+			err = stop
+		}
 		return res, err
 	}}
 }
@@ -130,7 +150,8 @@ func importRun(st *store.Store, datasetID int64, path string, opt ingest.Options
 }
 
 // PullWork pulls the traces of a source that are new since the last pull
-// into a dataset as step 1's work; the result is a gateway.PullResult.
+// into a dataset as step 1's work; the new records of a dataset with topics
+// are categorized in the same job (autocat.go). The result is a PullResult.
 func PullWork(ctx context.Context, st *store.Store, sec *secrets.Store, datasetID int64, source string, opt gateway.PullOptions) (jobs.Job, error) {
 	if _, err := st.Dataset(ctx, datasetID); err != nil {
 		return jobs.Job{}, fmt.Errorf("dataset %d: %w", datasetID, err)
@@ -140,12 +161,25 @@ func PullWork(ctx context.Context, st *store.Store, sec *secrets.Store, datasetI
 		return jobs.Job{}, err
 	}
 	return jobs.Job{DatasetID: datasetID, Kind: KindPull, Work: func(ctx context.Context, report jobs.Reporter) (any, error) {
-		var res gateway.PullResult
+		var res PullResult
+		var stop error
 		_, err := RunStep(ctx, st, datasetID, StepExtract, func(ctx context.Context) (string, error) {
+			nr, err := watchNew(ctx, st, datasetID)
+			if err != nil {
+				return "", err
+			}
 			r, err := gateway.Pull(ctx, st, src, row.ID, datasetID, opt, gateway.Progress(report))
-			res = r
-			return fmt.Sprintf("%d new, %d skipped, %d invalid", r.New, r.Skipped, r.Invalid), err
+			res.PullResult = r
+			msg := fmt.Sprintf("%d new, %d skipped, %d invalid", r.New, r.Skipped, r.Invalid)
+			if err != nil {
+				return msg, err
+			}
+			res.Categorize, stop = nr.categorize(ctx, report)
+			return withCategorized(msg, res.Categorize), nil
 		})
+		if err == nil {
+			err = stop
+		}
 		return res, err
 	}}, nil
 }

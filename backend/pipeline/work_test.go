@@ -47,7 +47,7 @@ func TestImportWorkMarksExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, ok := p.Result.(ingest.Result); !ok || r.Total != 2 || r.Valid != 1 {
+	if r, ok := p.Result.(ImportResult); !ok || r.Total != 2 || r.Valid != 1 {
 		t.Fatalf("result %#v", p.Result)
 	}
 	if s := stepState(t, st, d.ID, StepExtract); s.State != "done" || s.Message != "2 imported, 1 valid" {
@@ -105,7 +105,7 @@ func TestPullWorkMarksExtractAndCreateFromSourceChains(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := p.Result.(gateway.PullResult)
+		r := p.Result.(PullResult)
 		after, _ := st.DatasetCounts(ctx, datasetID)
 		if r.New == 0 || after.Total != before.Total+r.New {
 			t.Fatalf("pull %+v: %d → %d", r, before.Total, after.Total)

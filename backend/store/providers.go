@@ -111,36 +111,47 @@ func (s *Store) DeleteProvider(ctx context.Context, id int64) error {
 
 // Provider returns one provider by id.
 func (s *Store) Provider(ctx context.Context, id int64) (Provider, error) {
-	p, err := scanProvider(s.db.QueryRowContext(ctx, `SELECT `+providerCols+` FROM providers WHERE id=?`, id))
-	if errors.Is(err, ErrNotFound) {
-		return p, fmt.Errorf("provider %d: %w", id, ErrNotFound)
-	}
-	return p, err
+	return queryOne(ctx, s.db, scanProvider, fmt.Sprintf("provider %d", id), `SELECT `+providerCols+` FROM providers WHERE id=?`, id)
 }
 
 // ProviderByName returns one provider by (case-insensitive) name.
 func (s *Store) ProviderByName(ctx context.Context, name string) (Provider, error) {
-	p, err := scanProvider(s.db.QueryRowContext(ctx, `SELECT `+providerCols+` FROM providers WHERE name=?`, strings.TrimSpace(name)))
-	if errors.Is(err, ErrNotFound) {
-		return p, fmt.Errorf("provider %q: %w", name, ErrNotFound)
-	}
-	return p, err
+	return queryOne(ctx, s.db, scanProvider, fmt.Sprintf("provider %q", name), `SELECT `+providerCols+` FROM providers WHERE name=?`, strings.TrimSpace(name))
 }
 
 // Providers lists all providers by name.
 func (s *Store) Providers(ctx context.Context) ([]Provider, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+providerCols+` FROM providers ORDER BY name`)
+	return queryAll(ctx, s.db, scanProvider, `SELECT `+providerCols+` FROM providers ORDER BY name`)
+}
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner = interface{ Scan(...any) error }
+
+// queryOne runs a query for one row and scans it with scan; no row is
+// ErrNotFound, wrapped with what names the row ("provider 3").
+func queryOne[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), what, q string, args ...any) (T, error) {
+	v, err := scan(db.QueryRowContext(ctx, q, args...))
+	if errors.Is(err, ErrNotFound) {
+		return v, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return v, err
+}
+
+// queryAll runs a query and scans each row it returns with scan (nil when
+// there is none).
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Provider
+	var out []T
 	for rows.Next() {
-		p, err := scanProvider(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -183,20 +194,10 @@ func (s *Store) Role(ctx context.Context, role string) (RoleAssignment, error) {
 
 // Roles lists every stored role assignment.
 func (s *Store) Roles(ctx context.Context) ([]RoleAssignment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT role, provider, model FROM llm_roles ORDER BY role`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []RoleAssignment
-	for rows.Next() {
-		var a RoleAssignment
-		if err := rows.Scan(&a.Role, &a.Provider, &a.Model); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, func(row scanner) (a RoleAssignment, err error) {
+		err = row.Scan(&a.Role, &a.Provider, &a.Model)
+		return
+	}, `SELECT role, provider, model FROM llm_roles ORDER BY role`)
 }
 
 // Price is the cost of a model in USD per million tokens.
@@ -208,20 +209,10 @@ type Price struct {
 
 // Prices lists the price table.
 func (s *Store) Prices(ctx context.Context) ([]Price, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT model, prompt_per_m, completion_per_m FROM llm_prices ORDER BY model`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Price
-	for rows.Next() {
-		var p Price
-		if err := rows.Scan(&p.Model, &p.PromptPerM, &p.CompletionPerM); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, func(row scanner) (p Price, err error) {
+		err = row.Scan(&p.Model, &p.PromptPerM, &p.CompletionPerM)
+		return
+	}, `SELECT model, prompt_per_m, completion_per_m FROM llm_prices ORDER BY model`)
 }
 
 // SetPrice adds or changes one row of the price table.
@@ -270,21 +261,11 @@ func (s *Store) AddUsage(ctx context.Context, u Usage) error {
 // UsageFor lists a dataset's accounting rows (datasetID 0: those tied to no
 // dataset), by action.
 func (s *Store) UsageFor(ctx context.Context, datasetID int64) ([]Usage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT dataset_id, action, provider, model, calls, prompt_tokens, completion_tokens, cost
+	return queryAll(ctx, s.db, func(row scanner) (u Usage, err error) {
+		err = row.Scan(&u.DatasetID, &u.Action, &u.Provider, &u.Model, &u.Calls, &u.PromptTokens, &u.CompletionTokens, &u.Cost)
+		return
+	}, `SELECT dataset_id, action, provider, model, calls, prompt_tokens, completion_tokens, cost
 		FROM llm_usage WHERE dataset_id=? ORDER BY action, provider, model`, datasetID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Usage
-	for rows.Next() {
-		var u Usage
-		if err := rows.Scan(&u.DatasetID, &u.Action, &u.Provider, &u.Model, &u.Calls, &u.PromptTokens, &u.CompletionTokens, &u.Cost); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // EnsureSetting returns an app-wide setting, first storing value if the key

@@ -36,7 +36,7 @@ CREATE INDEX source_cursors_source ON source_cursors(source_id);
 
 // Migration 90: a source's look-back window (issue 16): each pull re-reads
 // this many seconds before its cursor, for traces indexed late; 0 means
-// the default (15 minutes).
+// the default (15 minutes), -1 (NoLookBack) none.
 func init() {
 	register(90, "sources_look_back", `
 ALTER TABLE sources ADD COLUMN look_back_s INTEGER NOT NULL DEFAULT 0;

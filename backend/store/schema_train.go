@@ -87,4 +87,12 @@ CREATE TABLE train_checkpoints (
 	PRIMARY KEY (job_id, remote_id)
 ) WITHOUT ROWID;
 `)
+
+	// override_reason is what the one Train-gate override went past (no dry
+	// run, grader changed, other model, production answers, NO-GO); jobs
+	// started over a NO-GO before it existed say so.
+	register(130, "train_override_reason", `
+ALTER TABLE train_jobs ADD COLUMN override_reason TEXT NOT NULL DEFAULT '';
+UPDATE train_jobs SET override_reason = 'NO-GO' WHERE override_nogo = 1;
+`)
 }

@@ -19,8 +19,9 @@ type SourceRow struct {
 	Kind    string `json:"kind"`
 	URL     string `json:"url"`
 	Project string `json:"project"`
-	// LookBackSeconds is how far before its cursor a pull re-reads (0:
-	// DefaultLookBack), for traces the gateway indexes late.
+	// LookBackSeconds is how far before its cursor a pull re-reads, for
+	// traces the gateway indexes late: 0 is DefaultLookBack (the zero value
+	// of a new source), NoLookBack none at all. LookBack says which.
 	LookBackSeconds int       `json:"look_back_seconds"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -31,9 +32,16 @@ const sourceCols = `id, name, kind, url, project, look_back_s, created_at, updat
 // DefaultLookBack is the look-back window of a source without its own.
 const DefaultLookBack = 15 * time.Minute
 
-// LookBack is the source's look-back window.
+// NoLookBack is the LookBackSeconds of a source whose pulls re-read nothing
+// before their cursor (0 already means the default).
+const NoLookBack = -1
+
+// LookBack is the source's look-back window (0: none).
 func (r SourceRow) LookBack() time.Duration {
-	if r.LookBackSeconds <= 0 {
+	if r.LookBackSeconds < 0 {
+		return 0
+	}
+	if r.LookBackSeconds == 0 {
 		return DefaultLookBack
 	}
 	return time.Duration(r.LookBackSeconds) * time.Second
@@ -64,7 +72,7 @@ func (s *Store) AddSource(ctx context.Context, r SourceRow, replace bool) (Sourc
 	if replace {
 		q += ` ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, url=excluded.url, project=excluded.project, look_back_s=excluded.look_back_s, updated_at=excluded.updated_at`
 	}
-	if _, err := s.db.ExecContext(ctx, q, r.Name, r.Kind, r.URL, r.Project, max(r.LookBackSeconds, 0), t, t); err != nil {
+	if _, err := s.db.ExecContext(ctx, q, r.Name, r.Kind, r.URL, r.Project, max(r.LookBackSeconds, NoLookBack), t, t); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return r, fmt.Errorf("source %q: %w", r.Name, ErrSourceExists)
 		}
@@ -73,40 +81,35 @@ func (s *Store) AddSource(ctx context.Context, r SourceRow, replace bool) (Sourc
 	return s.Source(ctx, r.Name)
 }
 
+// SetSourceLookBack changes a source's look-back window only (seconds as
+// in SourceRow.LookBackSeconds), leaving its connection and keys alone.
+func (s *Store) SetSourceLookBack(ctx context.Context, name string, seconds int) (SourceRow, error) {
+	if seconds < NoLookBack {
+		return SourceRow{}, fmt.Errorf("source %q: look-back %d s: want %d (none), 0 (the default) or more", name, seconds, NoLookBack)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET look_back_s=?, updated_at=? WHERE name=?`, seconds, now(), strings.TrimSpace(name))
+	if err != nil {
+		return SourceRow{}, fmt.Errorf("source %q: saving its look-back: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return SourceRow{}, fmt.Errorf("source %q: %w", name, ErrNotFound)
+	}
+	return s.Source(ctx, name)
+}
+
 // Source returns a source by name (case-insensitive).
 func (s *Store) Source(ctx context.Context, name string) (SourceRow, error) {
-	r, err := scanSource(s.db.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE name=?`, strings.TrimSpace(name)))
-	if errors.Is(err, ErrNotFound) {
-		return r, fmt.Errorf("source %q: %w", name, ErrNotFound)
-	}
-	return r, err
+	return queryOne(ctx, s.db, scanSource, fmt.Sprintf("source %q", name), `SELECT `+sourceCols+` FROM sources WHERE name=?`, strings.TrimSpace(name))
 }
 
 // SourceByID returns a source by id.
 func (s *Store) SourceByID(ctx context.Context, id int64) (SourceRow, error) {
-	r, err := scanSource(s.db.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE id=?`, id))
-	if errors.Is(err, ErrNotFound) {
-		return r, fmt.Errorf("source %d: %w", id, ErrNotFound)
-	}
-	return r, err
+	return queryOne(ctx, s.db, scanSource, fmt.Sprintf("source %d", id), `SELECT `+sourceCols+` FROM sources WHERE id=?`, id)
 }
 
 // Sources lists every source by name.
 func (s *Store) Sources(ctx context.Context) ([]SourceRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SourceRow
-	for rows.Next() {
-		r, err := scanSource(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanSource, `SELECT `+sourceCols+` FROM sources ORDER BY name`)
 }
 
 // RemoveSource deletes a source and, by cascade, its pull cursors. The

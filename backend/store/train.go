@@ -20,6 +20,7 @@ type TrainJob struct {
 	DryRunID       int64
 	DryRunVerdict  string
 	OverrideNoGo   bool
+	OverrideReason string // what the override went past ("" without one)
 	SplitSeed      int64
 	Options        string
 	Notes          string
@@ -86,14 +87,14 @@ type TrainCheckpoint struct {
 
 const trainJobCols = `id, dataset_id, trainer, provider, base_model, grader_version, dryrun_id, dryrun_verdict, override_nogo,
 	split_seed, options, notes, train_count, valid_count, train_file, valid_file, remote_id, status, remote_status,
-	fine_tuned_model, error, out_dir, trained_tokens, created_at, updated_at, started_at, finished_at`
+	fine_tuned_model, error, out_dir, trained_tokens, created_at, updated_at, started_at, finished_at, override_reason`
 
 func scanTrainJob(row interface{ Scan(...any) error }) (TrainJob, error) {
 	var j TrainJob
 	var created, updated, started, finished int64
 	err := row.Scan(&j.ID, &j.DatasetID, &j.Trainer, &j.Provider, &j.BaseModel, &j.GraderVersion, &j.DryRunID, &j.DryRunVerdict,
 		&j.OverrideNoGo, &j.SplitSeed, &j.Options, &j.Notes, &j.TrainCount, &j.ValidCount, &j.TrainFile, &j.ValidFile, &j.RemoteID,
-		&j.Status, &j.RemoteStatus, &j.FineTunedModel, &j.Error, &j.OutDir, &j.TrainedTokens, &created, &updated, &started, &finished)
+		&j.Status, &j.RemoteStatus, &j.FineTunedModel, &j.Error, &j.OutDir, &j.TrainedTokens, &created, &updated, &started, &finished, &j.OverrideReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, ErrNotFound
 	}
@@ -125,10 +126,10 @@ func (s *Store) CreateTrainJob(ctx context.Context, j TrainJob, split []SplitRow
 	ts := now()
 	err := s.tx(ctx, func(t *sql.Tx) error {
 		res, err := t.ExecContext(ctx, `INSERT INTO train_jobs(dataset_id, trainer, provider, base_model, grader_version, dryrun_id,
-			dryrun_verdict, override_nogo, split_seed, options, notes, train_count, valid_count, status, created_at, updated_at)
-			VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			dryrun_verdict, override_nogo, split_seed, options, notes, train_count, valid_count, status, created_at, updated_at, override_reason)
+			VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			j.DatasetID, j.Trainer, j.Provider, j.BaseModel, j.GraderVersion, j.DryRunID, j.DryRunVerdict, boolInt(j.OverrideNoGo),
-			j.SplitSeed, orJSON(j.Options, "{}"), orJSON(j.Notes, "[]"), j.TrainCount, j.ValidCount, j.Status, ts, ts)
+			j.SplitSeed, orJSON(j.Options, "{}"), orJSON(j.Notes, "[]"), j.TrainCount, j.ValidCount, j.Status, ts, ts, j.OverrideReason)
 		if err != nil {
 			return fmt.Errorf("record training job: %w", err)
 		}

@@ -24,9 +24,12 @@ import (
 // PUT of the tar.gz, :validateUpload → ACTIVE or BUILD_FAILED), secrets,
 // reinforcementFineTuningJobs (create with ?reinforcementFineTuningJobId=,
 // get, list with pageSize/pageToken, :cancel, :resume, delete,
-// :getMetricsFileEndpoint), models, and the gRPC-gateway error envelope
+// :getMetricsFileEndpoint), models, on-demand deployments (see
+// fireworks_deploy.go), and the gRPC-gateway error envelope
 // {"code":N,"message":…,"details":[]}. Authorization: Bearer is checked
-// when RequireKey was called. Paths under /inference/v1 go to Chat.
+// when RequireKey was called. Paths under /inference/v1 go to Chat, except
+// a call to one of the account's own models that no READY deployment
+// serves, which is refused as Fireworks refuses it.
 //
 // A job advances one stage each time it is read: JOB_STATE_CREATING →
 // PENDING → VALIDATING → RUNNING (one training step per read, progress
@@ -54,6 +57,7 @@ type Fireworks struct {
 	secrets    map[string]string
 	uploads    map[string]fwUpload
 	outModels  map[string]string // model id → state
+	deploys    fwDeploys
 	requests   []Request
 	created    int
 	seq        int
@@ -113,7 +117,7 @@ type FireworksJob struct {
 // steps, evaluating on the validation set every 2.
 func NewFireworks() *Fireworks {
 	return &Fireworks{Account: "fake-acct", steps: 6, evalEvery: 2, datasets: map[string]*fwDataset{}, evaluators: map[string]*fwEvaluator{},
-		jobs: map[string]*fwFakeJob{}, secrets: map[string]string{}, uploads: map[string]fwUpload{}, outModels: map[string]string{},
+		jobs: map[string]*fwFakeJob{}, secrets: map[string]string{}, uploads: map[string]fwUpload{}, outModels: map[string]string{}, deploys: newFWDeploys(),
 		models: []string{"accounts/fireworks/models/qwen3-0p6b", "accounts/fireworks/models/llama-v3p1-8b-instruct", "accounts/fireworks/models/qwen3-8b"}}
 }
 
@@ -246,6 +250,10 @@ func (f *Fireworks) serve(w http.ResponseWriter, r *http.Request) {
 			fwFail(w, 5, "no inference on this fake")
 			return
 		}
+		if msg := f.notServed(body); msg != "" {
+			fwInferenceFail(w, msg)
+			return
+		}
 		chat.ServeHTTP(w, r)
 		return
 	case strings.HasPrefix(path, "/signed/"):
@@ -290,6 +298,8 @@ func (f *Fireworks) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveSecrets(w, r, parts[1:], body)
 	case "reinforcementFineTuningJobs":
 		f.serveJobs(w, r, parts[1:], verb, body)
+	case "deployments":
+		f.serveDeployments(w, r, parts[1:], verb, body)
 	case "models":
 		if len(parts) == 2 && r.Method == http.MethodGet {
 			st, ok := f.outModels[parts[1]]

@@ -21,9 +21,14 @@ import (
 //   - POST /model/new {"model_name","litellm_params","model_info"}: the
 //     created row {"model_id","model_name","litellm_params" (encrypted),
 //     "model_info","created_at","created_by","updated_at","updated_by"};
+//   - POST /model/new assigns model_info.id (a uuid) only when the body has
+//     none, as ModelInfo does; a taken id answers 400 (unique constraint);
 //   - POST /model/update {"model_name"?, "litellm_params", "model_info":{"id"}}:
-//     litellm_params merged key by key (a null or missing key keeps the
-//     stored value, so a key can never be removed), model_name renames;
+//     litellm_params rebuilt from the body's keys as update_model does
+//     (litellm/proxy/management_endpoints/model_management_endpoints.py): a
+//     value replaces, a null keeps the stored value, a key left out keeps it
+//     only when updateLiteLLMParams declares it (liteDeclared) and is dropped
+//     otherwise (weight, order, …); model_name renames, model_info is kept;
 //     config.yaml models answer 400 "Can't edit model. Model in config…";
 //   - POST /model/delete {"id"}: {"message":"Model: ID deleted successfully"},
 //     400 "Model with id=… not found in db" for config.yaml models.
@@ -136,6 +141,25 @@ func (m *LiteLLMModels) Weights(modelName string) map[string]float64 {
 		out[model] += w
 	}
 	return out
+}
+
+// liteDeclared are litellm_params fields of LiteLLM's updateLiteLLMParams
+// (litellm/types/router.py: model, CredentialLiteLLMParams,
+// GenericLiteLLMParams), the ones /model/update keeps when a body omits
+// them. weight, order and max_parallel_requests are not among them.
+var liteDeclared = map[string]bool{}
+
+func init() {
+	for _, k := range strings.Fields(`model api_key api_base api_version azure_ad_token tenant_id client_id
+		client_secret azure_scope azure_username azure_password vertex_project vertex_location vertex_credentials
+		region_name aws_access_key_id aws_secret_access_key aws_session_token aws_region_name aws_session_name
+		aws_profile_name aws_role_name aws_web_identity_token aws_sts_endpoint aws_bedrock_runtime_endpoint
+		watsonx_region_name custom_llm_provider tpm rpm timeout stream_timeout max_retries drop_params organization
+		configurable_clientside_auth_params litellm_credential_name litellm_trace_id max_file_size_mb max_budget
+		budget_duration use_in_pass_through use_litellm_proxy merge_reasoning_content_in_choices model_info
+		mock_response tags input_cost_per_token output_cost_per_token input_cost_per_second output_cost_per_second`) {
+		liteDeclared[k] = true
+	}
 }
 
 // sensitive are the litellm_params the proxy never returns from /model/info.
@@ -290,11 +314,18 @@ func (m *LiteLLMModels) Mount(mux *http.ServeMux) {
 			proxyError(w, http.StatusBadRequest, "auth_error", "Authentication Error, litellm_params not provided")
 			return
 		}
-		for k, v := range in.LiteLLMParams {
-			if v != nil { // null keeps the stored value: keys are never removed
-				d.params[k] = v
+		merged := map[string]any{}
+		for k, v := range d.params {
+			if _, sent := in.LiteLLMParams[k]; sent || liteDeclared[k] {
+				merged[k] = v // a null or an omitted declared field keeps the stored value
 			}
 		}
+		for k, v := range in.LiteLLMParams {
+			if v != nil {
+				merged[k] = v
+			}
+		}
+		d.params = merged
 		if in.ModelName != nil && *in.ModelName != "" {
 			d.name = *in.ModelName
 		}

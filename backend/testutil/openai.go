@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Failure is one scripted misbehaviour, served instead of a normal reply.
@@ -29,6 +30,7 @@ type Failure struct {
 	Message    string        // error message; a default per status otherwise
 	Code       string        // error code (e.g. "insufficient_quota"); a default per status otherwise
 	Hang       bool          // never answer (until the client gives up or the server closes)
+	CutAfter   int           // a streamed reply: drop the connection after this many chunks
 }
 
 // Request is one recorded request.
@@ -56,7 +58,11 @@ type ChatRequest struct {
 			Parameters json.RawMessage `json:"parameters"`
 		} `json:"function"`
 	} `json:"tools"`
-	ToolChoice     json.RawMessage `json:"tool_choice"`
+	ToolChoice    json.RawMessage `json:"tool_choice"`
+	Stream        bool            `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
 	ResponseFormat *struct {
 		Type       string `json:"type"`
 		JSONSchema *struct {
@@ -115,6 +121,11 @@ type OpenAI struct {
 	RejectJSONSchema atomic.Bool
 	// RejectJSONObject makes response_format json_object a 400 too.
 	RejectJSONObject atomic.Bool
+	// RejectStreamOptions makes stream_options a 400, like endpoints that
+	// stream but cannot report usage in the stream.
+	RejectStreamOptions atomic.Bool
+
+	chunkDelay atomic.Int64 // nanoseconds before each streamed chunk
 
 	latency   atomic.Int64 // nanoseconds
 	key       string       // when set, required as Bearer or api-key
@@ -160,6 +171,11 @@ func (f *OpenAI) Close() {
 
 // SetLatency delays every reply by d.
 func (f *OpenAI) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
+
+// SetChunkDelay delays each chunk of a streamed reply by d, so a test can
+// see an answer before it is complete. Over HTTP (the fakes command):
+// POST {"ms": N} to <base URL>/fake/chunk-delay.
+func (f *OpenAI) SetChunkDelay(d time.Duration) { f.chunkDelay.Store(int64(d)) }
 
 // RequireKey makes every request without this key a real 401.
 func (f *OpenAI) RequireKey(key string) { f.mu.Lock(); f.key = key; f.mu.Unlock() }
@@ -224,6 +240,17 @@ func (f *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var endpoint string
 	switch {
+	case strings.HasSuffix(r.URL.Path, "/fake/chunk-delay") && r.Method == http.MethodPost:
+		var in struct {
+			MS int `json:"ms"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil || in.MS < 0 {
+			writeError(w, http.StatusBadRequest, `want {"ms": N}`, "invalid_request_error", "")
+			return
+		}
+		f.SetChunkDelay(time.Duration(in.MS) * time.Millisecond)
+		writeJSON(w, http.StatusOK, map[string]int{"ms": in.MS})
+		return
 	case strings.HasSuffix(r.URL.Path, "/chat/completions") && r.Method == http.MethodPost:
 		endpoint = "chat"
 	case strings.HasSuffix(r.URL.Path, "/embeddings") && r.Method == http.MethodPost:
@@ -256,7 +283,10 @@ func (f *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if fl, ok := f.nextFailure(endpoint); ok {
+	cut := 0
+	if fl, ok := f.nextFailure(endpoint); ok && fl.CutAfter > 0 {
+		cut = fl.CutAfter
+	} else if ok {
 		if fl.Hang {
 			select {
 			case <-r.Context().Done():
@@ -288,7 +318,7 @@ func (f *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch endpoint {
 	case "chat":
-		f.chat(w, body)
+		f.chat(w, r, body, cut)
 	case "embeddings":
 		f.embeddings(w, body)
 	case "models":
@@ -334,7 +364,7 @@ func mask(k string) string {
 
 var idSeq atomic.Int64
 
-func (f *OpenAI) chat(w http.ResponseWriter, body []byte) {
+func (f *OpenAI) chat(w http.ResponseWriter, r *http.Request, body []byte, cut int) {
 	var req ChatRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "We could not parse the JSON body of your request. ("+err.Error()+")", "invalid_request_error", "")
@@ -346,6 +376,14 @@ func (f *OpenAI) chat(w http.ResponseWriter, body []byte) {
 	}
 	if len(req.Messages) == 0 {
 		writeError(w, http.StatusBadRequest, "[] is too short - 'messages'", "invalid_request_error", "")
+		return
+	}
+	if req.StreamOptions != nil && !req.Stream {
+		writeError(w, http.StatusBadRequest, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "invalid_request_error", "")
+		return
+	}
+	if req.StreamOptions != nil && f.RejectStreamOptions.Load() {
+		writeError(w, http.StatusBadRequest, "Unrecognized request argument supplied: stream_options", "invalid_request_error", "")
 		return
 	}
 	if rf := req.ResponseFormat; rf != nil {
@@ -387,12 +425,131 @@ func (f *OpenAI) chat(w http.ResponseWriter, body []byte) {
 		completion += " " + tc.Name + " " + tc.Arguments
 	}
 	pt, ct := CountTokens(req.AllText()), CountTokens(completion)
+	if req.Stream {
+		f.stream(w, r, req, reply, finish, pt, ct, cut)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id": fmt.Sprintf("chatcmpl-fake%d", idSeq.Add(1)), "object": "chat.completion", "created": time.Now().Unix(),
 		"model": req.Model, "system_fingerprint": "fp_fake",
 		"choices": []any{map[string]any{"index": 0, "message": msg, "logprobs": nil, "finish_reason": finish}},
 		"usage":   map[string]any{"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
 	})
+}
+
+// stream writes reply as OpenAI's server-sent events: chat.completion.chunk
+// objects (the role first, then the content a word at a time, or each tool
+// call's id and name and then its arguments in pieces, with the call's
+// index), a last chunk with the finish reason and an empty delta, a usage
+// chunk with no choices when stream_options.include_usage asks for it, and
+// data: [DONE].
+func (f *OpenAI) stream(w http.ResponseWriter, r *http.Request, req ChatRequest, reply ChatReply, finish string, pt, ct, cut int) {
+	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	id, created := fmt.Sprintf("chatcmpl-fake%d", idSeq.Add(1)), time.Now().Unix()
+	usage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	sent := 0
+	send := func(delta map[string]any, finishReason any, last map[string]any) bool {
+		if cut > 0 && sent == cut {
+			panic(http.ErrAbortHandler) // the connection drops mid-answer
+		}
+		sent++
+		chunk := map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model,
+			"system_fingerprint": "fp_fake"}
+		if last != nil {
+			chunk["choices"] = []any{}
+			chunk["usage"] = last
+		} else {
+			chunk["choices"] = []any{map[string]any{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finishReason}}
+			if usage {
+				chunk["usage"] = nil
+			}
+		}
+		if d := time.Duration(f.chunkDelay.Load()); d > 0 && last == nil {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return false
+			case <-f.closing:
+				return false
+			}
+		}
+		b, _ := json.Marshal(chunk)
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+			return false
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return true
+	}
+	first := map[string]any{"role": "assistant", "content": "", "refusal": nil}
+	if len(reply.ToolCalls) > 0 {
+		first["content"] = nil
+	}
+	if !send(first, nil, nil) {
+		return
+	}
+	for _, piece := range words(reply.Content) {
+		if !send(map[string]any{"content": piece}, nil, nil) {
+			return
+		}
+	}
+	for i, tc := range reply.ToolCalls {
+		head := map[string]any{"index": i, "id": fmt.Sprintf("call_%d", idSeq.Add(1)), "type": "function",
+			"function": map[string]any{"name": tc.Name, "arguments": ""}}
+		if !send(map[string]any{"tool_calls": []any{head}}, nil, nil) {
+			return
+		}
+		for _, piece := range pieces(tc.Arguments, 8) {
+			part := map[string]any{"index": i, "function": map[string]any{"arguments": piece}}
+			if !send(map[string]any{"tool_calls": []any{part}}, nil, nil) {
+				return
+			}
+		}
+	}
+	if !send(map[string]any{}, finish, nil) {
+		return
+	}
+	if usage && !send(nil, nil, map[string]any{"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}) {
+		return
+	}
+	fmt.Fprint(w, "data: [DONE]\n\n")
+	if flusher != nil {
+		flusher.Flush()
+	}
+}
+
+// words splits text after each run of spaces, as a model streams tokens.
+func words(text string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] == ' ' && (i+1 == len(text) || text[i+1] != ' ') {
+			out = append(out, text[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+// pieces splits text into parts of about n bytes, never inside a character.
+func pieces(text string, n int) []string {
+	var out []string
+	for len(text) > 0 {
+		k := min(n, len(text))
+		for k < len(text) && !utf8.RuneStart(text[k]) {
+			k++
+		}
+		out = append(out, text[:k])
+		text = text[k:]
+	}
+	return out
 }
 
 // DefaultResponder is the fake's deterministic assistant.

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -65,4 +66,122 @@ func TestSampleJSONConformsToSchema(t *testing.T) {
 	if got != `{"label":"a","n":3,"tags":["seed","seed"]}` {
 		t.Fatalf("got %s", got)
 	}
+}
+
+// A streamed reply is OpenAI's server-sent events, read raw: data: lines
+// of chat.completion.chunk objects (the role, then the content, or each
+// tool call's index, id and name and then its arguments), a finish chunk,
+// a usage chunk with no choices when asked for, and data: [DONE].
+func TestStreamWireShape(t *testing.T) {
+	f := StartOpenAI(t)
+	events := func(body string) []string {
+		t.Helper()
+		resp, err := http.Post(f.URL+"/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/event-stream") {
+			t.Fatalf("status %d, content type %q", resp.StatusCode, ct)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		var out []string
+		for _, ev := range strings.Split(strings.TrimSuffix(string(raw), "\n\n"), "\n\n") {
+			if !strings.HasPrefix(ev, "data: ") {
+				t.Fatalf("event %q is not a data: line", ev)
+			}
+			out = append(out, strings.TrimPrefix(ev, "data: "))
+		}
+		if out[len(out)-1] != "[DONE]" {
+			t.Fatalf("last event %q, want [DONE]", out[len(out)-1])
+		}
+		return out[:len(out)-1]
+	}
+	type chunk struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Choices []struct {
+			Index int `json:"index"`
+			Delta struct {
+				Role      string  `json:"role"`
+				Content   *string `json:"content"`
+				ToolCalls []struct {
+					Index    int    `json:"index"`
+					ID       string `json:"id"`
+					Type     string `json:"type"`
+					Function struct {
+						Name      string `json:"name"`
+						Arguments string `json:"arguments"`
+					} `json:"function"`
+				} `json:"tool_calls"`
+			} `json:"delta"`
+			FinishReason *string `json:"finish_reason"`
+		} `json:"choices"`
+		Usage *struct {
+			PromptTokens     int `json:"prompt_tokens"`
+			CompletionTokens int `json:"completion_tokens"`
+		} `json:"usage"`
+	}
+	parse := func(evs []string) []chunk {
+		out := make([]chunk, len(evs))
+		for i, ev := range evs {
+			if err := json.Unmarshal([]byte(ev), &out[i]); err != nil || out[i].Object != "chat.completion.chunk" || out[i].ID != out[0].ID {
+				t.Fatalf("chunk %d %s: %v", i, ev, err)
+			}
+		}
+		return out
+	}
+
+	t.Run("text with usage", func(t *testing.T) {
+		evs := events(`{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi there"}]}`)
+		cs := parse(evs)
+		if cs[0].Choices[0].Delta.Role != "assistant" || !strings.Contains(evs[0], `"usage":null`) {
+			t.Fatalf("first chunk %s", evs[0])
+		}
+		var text strings.Builder
+		for _, c := range cs[1 : len(cs)-2] {
+			text.WriteString(*c.Choices[0].Delta.Content)
+		}
+		fin, use := cs[len(cs)-2], cs[len(cs)-1]
+		if text.String() != "echo: hi there" || *fin.Choices[0].FinishReason != "stop" || !strings.Contains(evs[len(evs)-2], `"delta":{}`) {
+			t.Fatalf("text %q, finish chunk %s", text.String(), evs[len(evs)-2])
+		}
+		if len(use.Choices) != 0 || use.Usage == nil || use.Usage.PromptTokens != 2 || use.Usage.CompletionTokens != 3 {
+			t.Fatalf("usage chunk %s", evs[len(evs)-1])
+		}
+	})
+	t.Run("tool call without usage", func(t *testing.T) {
+		evs := events(`{"model":"m","stream":true,"messages":[{"role":"user","content":"Paris"}],
+			"tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object","properties":{"city":{"type":"string"},"country":{"type":"string"}}}}}]}`)
+		cs := parse(evs)
+		head := cs[1].Choices[0].Delta.ToolCalls[0]
+		if head.Index != 0 || head.ID == "" || head.Type != "function" || head.Function.Name != "weather" || head.Function.Arguments != "" {
+			t.Fatalf("first tool-call chunk %s", evs[1])
+		}
+		var args strings.Builder
+		for _, c := range cs[2 : len(cs)-1] {
+			tc := c.Choices[0].Delta.ToolCalls[0]
+			if tc.Index != 0 || tc.ID != "" || tc.Function.Name != "" {
+				t.Fatalf("argument chunk %+v", tc)
+			}
+			args.WriteString(tc.Function.Arguments)
+		}
+		if args.String() != `{"city":"Paris","country":"Paris"}` || len(cs) < 5 {
+			t.Fatalf("arguments %q in %d chunks", args.String(), len(cs))
+		}
+		last := cs[len(cs)-1]
+		if *last.Choices[0].FinishReason != "tool_calls" || last.Usage != nil || strings.Contains(strings.Join(evs, ""), `"usage"`) {
+			t.Fatalf("last chunk %s", evs[len(evs)-1])
+		}
+	})
+	t.Run("stream options without stream", func(t *testing.T) {
+		resp, err := http.Post(f.URL+"/chat/completions", "application/json", strings.NewReader(`{"model":"m","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Fatalf("status %d, want 400", resp.StatusCode)
+		}
+	})
 }

@@ -27,6 +27,8 @@ const (
 type CategorizeOptions struct {
 	Mode    Mode `json:"mode"`
 	Offline bool `json:"offline"` // TF-IDF similarity and no LLM even if a provider exists
+	// afterID limits unlabeled mode to records after it (CategorizeNew).
+	afterID int64
 }
 
 // Validate checks the mode; empty means unlabeled.
@@ -95,7 +97,7 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 	}
 	var targets []int
 	for i := range c.ids {
-		if (opt.Mode == ModeAll && c.methods[i] != record.MethodManual) || (opt.Mode == ModeUnlabeled && c.topic[i] == 0) {
+		if (opt.Mode == ModeAll && c.methods[i] != record.MethodManual) || (opt.Mode == ModeUnlabeled && c.topic[i] == 0 && c.ids[i] > opt.afterID) {
 			targets = append(targets, i)
 		}
 	}

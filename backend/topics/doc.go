@@ -12,6 +12,7 @@
 //	svc.Generate(ctx, ds, GenerateOptions{K, Seed, Offline}, report) (GenerateResult, error)
 //	svc.AssignmentCount(ctx, ds) (int, error)        // the "regenerate clears N" warning
 //	svc.Categorize(ctx, ds, CategorizeOptions{Mode, Offline}, report) (CategorizeResult, error)
+//	svc.CategorizeNew(ctx, ds, afterID, report) (NewResult, error) // what a pull or append import added
 //	svc.Stats(ctx, ds) (Stats, error)                // topics, leaves, categorized, low confidence
 //
 //	Tree editor:  Tree(ctx, ds) ([]Node, error),

@@ -131,11 +131,9 @@ func fireworksLine(rec record.Record) ([]byte, error) {
 	if len(msgs) == 0 || string(msgs[len(msgs)-1]["role"]) != `"user"` {
 		return nil, fmt.Errorf("record %d: the last message must be the user's (RFT rows end with the user turn)", rec.ID)
 	}
-	fields := map[string]json.RawMessage{}
-	if f := bytes.TrimSpace(rec.Fields); len(f) > 0 && string(f) != "null" {
-		if err := json.Unmarshal(f, &fields); err != nil {
-			return nil, fmt.Errorf("record %d grader fields: %w", rec.ID, err)
-		}
+	fields, err := graderFields(rec)
+	if err != nil {
+		return nil, err
 	}
 	row := map[string]json.RawMessage{}
 	for k, v := range fields {

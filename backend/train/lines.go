@@ -6,8 +6,26 @@ import (
 	"fmt"
 	"sort"
 
+	"tracetune/backend/grader"
 	"tracetune/backend/record"
 )
+
+// graderFields are the grader fields a record offers, read from the one
+// place the grader's item reads them (grader.ItemFields), so a line carries
+// exactly the fields the dry run graded with.
+func graderFields(rec record.Record) (map[string]json.RawMessage, error) {
+	f, err := grader.ItemFields(rec)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]json.RawMessage{}
+	if len(f.JSON) > 0 {
+		if err := json.Unmarshal(f.JSON, &out); err != nil {
+			return nil, fmt.Errorf("record %d grader fields: %w", rec.ID, err)
+		}
+	}
+	return out, nil
+}
 
 // rftItem is a record as an RFT line's object: messages (ending with the
 // user turn), tools, and the grader fields as top-level keys, the "item"
@@ -34,11 +52,9 @@ func rftItem(rec record.Record) (map[string]json.RawMessage, error) {
 	if string(msgs[len(msgs)-1]["role"]) != `"user"` {
 		return nil, fmt.Errorf("record %d: the last message must be the user's (RFT lines end with the user turn)", rec.ID)
 	}
-	item := map[string]json.RawMessage{}
-	if f := bytes.TrimSpace(rec.Fields); len(f) > 0 && string(f) != "null" {
-		if err := json.Unmarshal(f, &item); err != nil {
-			return nil, fmt.Errorf("record %d grader fields: %w", rec.ID, err)
-		}
+	item, err := graderFields(rec)
+	if err != nil {
+		return nil, err
 	}
 	delete(item, "messages")
 	delete(item, "tools")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,8 +29,12 @@ type Inputs struct {
 	RewardPy      string            // trl: reward.py from the grader export
 	GraderJSON    json.RawMessage   // trl: the grader definition, kept in the bundle for reference
 	Evaluator     map[string]string // fireworks: the evaluator package (Grader is then the canonical grader JSON)
-	DryRunID      int64             // 0 when no dry run ran on this grader version
+	DryRunID      int64             // the dry run the gate was based on (0: none)
 	DryRunVerdict string            // GO, CAUTION or NO-GO
+	// OverrideReason is what the explicit override went past (the gate's
+	// words: no dry run, grader changed, other model, production answers,
+	// NO-GO); "" when the gate was open without it.
+	OverrideReason string
 }
 
 // Service starts and follows training jobs. Zero fields take defaults:
@@ -104,28 +109,25 @@ func (s *Service) Start(ctx context.Context, datasetID int64, o Options, in Inpu
 	if strings.EqualFold(in.DryRunVerdict, "NO-GO") && !o.OverrideNoGo {
 		return Job{}, invalid("the last dry run (%d) says NO-GO: fix what it names and run it again, or start with the NO-GO override (kept with the job)", in.DryRunID)
 	}
+	if in.OverrideReason == "" && o.OverrideNoGo && strings.EqualFold(in.DryRunVerdict, "NO-GO") {
+		in.OverrideReason = "NO-GO"
+	}
 	if info.Remote && len(bytes.TrimSpace(in.Grader)) == 0 || !info.Remote && strings.TrimSpace(in.RewardPy) == "" {
 		return Job{}, invalid("the grader has no export for trainer %s: configure the grader in Step 4", o.Trainer)
 	}
 	row := store.TrainJob{DatasetID: datasetID, Trainer: o.Trainer, GraderVersion: in.GraderVersion, DryRunID: in.DryRunID,
-		DryRunVerdict: in.DryRunVerdict, OverrideNoGo: o.OverrideNoGo && strings.EqualFold(in.DryRunVerdict, "NO-GO"), SplitSeed: o.Seed,
+		DryRunVerdict: in.DryRunVerdict, OverrideNoGo: in.OverrideReason != "", OverrideReason: in.OverrideReason, SplitSeed: o.Seed,
 		Status: StatusPreparing}
-	var tr Trainer
+	target, err := s.Target(ctx, o)
+	if err != nil {
+		return Job{}, err
+	}
+	row.Provider, row.BaseModel = target.Provider, target.Model
+	var tr Trainer = trlTrainer{info: info}
 	if info.Remote {
-		name, model, err := s.resolveProvider(ctx, info, o)
-		if err != nil {
+		if tr, err = s.connect(ctx, info, target.Provider); err != nil {
 			return Job{}, err
 		}
-		row.Provider, row.BaseModel = name, model
-		if tr, err = s.connect(ctx, info, name); err != nil {
-			return Job{}, err
-		}
-	} else {
-		row.BaseModel = o.Model
-		if row.BaseModel == "" {
-			row.BaseModel = info.DefaultModel
-		}
-		tr = trlTrainer{info: info}
 	}
 	o.Model = row.BaseModel
 	cands, err := s.Store.TrainCandidates(ctx, datasetID)
@@ -140,8 +142,11 @@ func (s *Service) Start(ctx context.Context, datasetID int64, o Options, in Inpu
 	if in.DryRunID == 0 {
 		notes = append(notes, "no dry run on the current grader version: the job started without one")
 	}
-	if row.OverrideNoGo {
+	switch {
+	case row.OverrideReason == "NO-GO":
 		notes = append(notes, fmt.Sprintf("started over a NO-GO dry run (%d) by explicit override", in.DryRunID))
+	case row.OverrideNoGo:
+		notes = append(notes, fmt.Sprintf("started by explicit override (%s): the dry run did not measure this grader on %s", row.OverrideReason, row.BaseModel))
 	}
 	ob, _ := json.Marshal(o)
 	nb, _ := json.Marshal(orEmpty(notes))
@@ -205,6 +210,100 @@ func (s *Service) resolveProvider(ctx context.Context, info Info, o Options) (st
 		model = info.DefaultModel
 	}
 	return cfg.Name, model, nil
+}
+
+// Target is what a job would fine-tune: the trainer, the provider it talks
+// to ("" for a TRL bundle) and the base model.
+type Target struct {
+	Trainer  string `json:"trainer"`
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+}
+
+// Target resolves the provider and base model a job with these options
+// trains: the options', else the training role's, else the trainer's
+// default. It is the one place that answer comes from: Start records it,
+// the Train gate compares the dry run's model with it, and the dry run
+// answers with it by default. On an error (no usable provider) the target
+// still names the model the options imply.
+func (s *Service) Target(ctx context.Context, o Options) (Target, error) {
+	info, err := TrainerInfo(o.Trainer)
+	if err != nil {
+		return Target{}, err
+	}
+	t := Target{Trainer: info.Name, Provider: o.Provider, Model: o.Model}
+	if !info.Remote {
+		t.Provider = ""
+		if t.Model == "" {
+			t.Model = info.DefaultModel
+		}
+		return t, nil
+	}
+	name, model, err := s.resolveProvider(ctx, info, o)
+	if err != nil {
+		if t.Model == "" {
+			t.Model = info.DefaultModel
+		}
+		return t, err
+	}
+	t.Provider, t.Model = name, model
+	return t, nil
+}
+
+// ChosenTarget is what the dataset trains when nobody says otherwise: the
+// trainer, provider and base model of its newest job; else the trainer
+// that serves the training role's provider (openai for OpenAI-compatible,
+// azure, fireworks) with the role's model. ok is false when neither
+// names one (no job, no training role).
+func (s *Service) ChosenTarget(ctx context.Context, datasetID int64) (Target, bool, error) {
+	jobs, err := s.Store.TrainJobs(ctx, datasetID)
+	if err != nil {
+		return Target{}, false, err
+	}
+	if len(jobs) > 0 && jobs[0].BaseModel != "" {
+		j := jobs[0]
+		return Target{Trainer: j.Trainer, Provider: j.Provider, Model: j.BaseModel}, true, nil
+	}
+	m := s.providers()
+	roles, err := m.Roles(ctx)
+	if err != nil {
+		return Target{}, false, err
+	}
+	for _, r := range roles {
+		if r.Role != llm.RoleTraining || r.Provider == "" {
+			continue
+		}
+		p, err := m.Get(ctx, r.Provider)
+		if err != nil {
+			return Target{}, false, nil // a role naming a removed provider chooses nothing
+		}
+		for _, info := range Trainers {
+			if slices.Contains(info.ProviderKinds, p.Kind) {
+				t, err := s.Target(ctx, Options{Trainer: info.Name, Provider: r.Provider})
+				return t, err == nil, nil
+			}
+		}
+	}
+	return Target{}, false, nil
+}
+
+// SameModel says whether two names are one base model: case aside, a
+// Fireworks "accounts/A/models/" prefix aside, and a dated snapshot
+// ("o4-mini-2025-04-16") the same as its alias ("o4-mini").
+func SameModel(a, b string) bool {
+	return a != "" && b != "" && modelKey(a) == modelKey(b)
+}
+
+var snapshotDate = regexp.MustCompile(`-\d{4}-\d{2}-\d{2}$`)
+
+func modelKey(m string) string {
+	m = strings.ToLower(strings.TrimSpace(m))
+	if strings.HasPrefix(m, "accounts/") {
+		if i := strings.Index(m, "/models/"); i > 0 {
+			m = m[i+len("/models/"):]
+		}
+	}
+	return snapshotDate.ReplaceAllString(m, "")
 }
 
 // connect builds the trainer that talks to a provider.

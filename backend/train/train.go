@@ -188,7 +188,7 @@ type Options struct {
 	IncludeGenerated bool            `json:"include_generated"`         // let generated records into validation
 	Seed             int64           `json:"seed"`                      // split seed; 0 = 42
 	Suffix           string          `json:"suffix,omitempty"`          // in the fine-tuned model's name (≤ 64 chars)
-	OverrideNoGo     bool            `json:"override_nogo"`             // train after a NO-GO dry run
+	OverrideNoGo     bool            `json:"override_nogo"`             // the Train gate's one override: no fitting dry run, or a NO-GO
 	Hyper            Hyperparameters `json:"hyperparameters"`           //
 	OutDir           string          `json:"out_dir,omitempty"`         // trl: the bundle's folder ("" = next to the database)
 	NoZip            bool            `json:"no_zip,omitempty"`          // trl: skip the .zip
@@ -257,7 +257,8 @@ type Job struct {
 	GraderVersion  string    `json:"grader_version"`
 	DryRunID       int64     `json:"dry_run_id"`
 	DryRunVerdict  string    `json:"dry_run_verdict"`
-	OverrideNoGo   bool      `json:"override_nogo"`
+	OverrideNoGo   bool      `json:"override_nogo"`   // started by the explicit override
+	OverrideReason string    `json:"override_reason"` // what it went past: no dry run, grader changed, other model, production answers, NO-GO
 	SplitSeed      int64     `json:"split_seed"`
 	TrainCount     int       `json:"train_count"`
 	ValidCount     int       `json:"validation_count"`
@@ -276,7 +277,7 @@ type Job struct {
 func fromRow(r store.TrainJob) Job {
 	j := Job{ID: r.ID, DatasetID: r.DatasetID, Trainer: r.Trainer, Provider: r.Provider, BaseModel: r.BaseModel, Status: r.Status,
 		Final: Final(r.Status), RemoteStatus: r.RemoteStatus, RemoteID: r.RemoteID, FineTunedModel: r.FineTunedModel, Error: r.Error,
-		GraderVersion: r.GraderVersion, DryRunID: r.DryRunID, DryRunVerdict: r.DryRunVerdict, OverrideNoGo: r.OverrideNoGo,
+		GraderVersion: r.GraderVersion, DryRunID: r.DryRunID, DryRunVerdict: r.DryRunVerdict, OverrideNoGo: r.OverrideNoGo, OverrideReason: r.OverrideReason,
 		SplitSeed: r.SplitSeed, TrainCount: r.TrainCount, ValidCount: r.ValidCount, TrainFile: r.TrainFile, ValidFile: r.ValidFile,
 		OutDir: r.OutDir, TrainedTokens: r.TrainedTokens, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
 	_ = json.Unmarshal([]byte(r.Options), &j.Options)

@@ -1,10 +1,11 @@
 // The window's side of the native menu and title: File → New dataset,
 // Import and Export do what the page's own buttons do, and the title names
 // the dataset whose canvas is open.
-import { exportDataset, importFile, pickExportPath, pickImportFile } from './api/datasets';
+import { exportDataset, getDataset, pickExportPath } from './api/datasets';
 import { onMenuExport, onMenuImport, onMenuNewDataset, showDataset } from './api/window';
 import { errorText } from './errors';
 import { thousands } from './format';
+import { openImport } from './importDialog.svelte';
 import { notify } from './notices.svelte';
 import { go, nav } from './stores/nav.svelte';
 
@@ -32,8 +33,8 @@ async function menuImport() {
   }
   const id = nav.datasetId;
   try {
-    const path = await pickImportFile();
-    if (path) await importFile(id, path, 'append'); // a job: its progress shows on the canvas
+    const d = await getDataset(id);
+    openImport({ datasetId: id, name: d.name, total: d.total, mode: 'append' }); // previews before importing
   } catch (e) {
     notify(errorText(e), 'error');
   }

@@ -66,8 +66,8 @@ test('create from a file, list counts, canvas, health, delete', async () => {
   for (const item of [
     'Append records from a file…',
     'Replace all records from a file…',
-    'Download records (as imported)',
-    'Download valid records as RFT prompts',
+    'Download records…',
+    'Download valid records as RFT prompts…',
     'Download topics (JSON)',
   ]) {
     await page.getByRole('menuitem', { name: item }).waitFor();

@@ -6,7 +6,7 @@
 // model table routes as before.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, fakes, jsonl, nodeStatus, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
+import { call, createCodeWordDataset, fakes, nodeStatus, openApp, unique } from './harness.mjs';
 
 const shot = async (page, name) => {
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/deploy-${name}.png`, fullPage: true });
@@ -22,7 +22,8 @@ before(async () => {
   app = await openApp();
 });
 after(async () => {
-  // Leave the shared data directory as found.
+  // Leave the shared data directory and the shared fakes as found.
+  await chunkDelay(0).catch(() => {});
   if (app && providerId) await call(app.page, 'Settings.RemoveProvider', providerId).catch(() => {});
   if (app && sourceName) await call(app.page, 'Sources.Remove', sourceName).catch(() => {});
   await app?.close();
@@ -40,28 +41,21 @@ const text = async (loc) => (await loc.textContent()).replace(/\s+/g, ' ').trim(
 
 const byName = (table, name) => table.filter((d) => d.model_name === name);
 
+/** Makes the fake platform's chat stream slowly: ms before each chunk (0: at once). */
+async function chunkDelay(ms) {
+  const res = await fetch(`${fakes().finetune}/fake/chunk-delay`, { method: 'POST', body: JSON.stringify({ ms }) });
+  assert.equal(res.status, 200);
+}
+
+/** A playground card's state: streaming, done, stopped or failed. */
+const cardState = (page, side) => page.getByTestId(`playground-${side}`).getAttribute('data-state');
+
 test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollback', { timeout: 300_000 }, async (t) => {
   const { page } = app;
   const f = fakes();
   assert.ok(f.finetune && f.litellm, 'the fakes program serves finetune and litellm');
   const name = unique('deploy');
-  const lines = [];
-  for (let i = 0; i < 40; i++) {
-    const ref = `plum${i}z`;
-    lines.push({
-      messages: [
-        {
-          role: 'user',
-          content: i % 4 === 0 ? `Question ${i}: what is the code word?` : `Question ${i}: the code word is ${ref}. Repeat it.`,
-        },
-        { role: 'assistant', content: ref },
-      ],
-      reference_answer: ref,
-    });
-  }
-  const created = await call(page, 'Datasets.CreateFromFile', name, 'repeat the code word', scratchFile(`${name}.jsonl`, jsonl(lines)));
-  const id = created.dataset.id;
-  await waitJobsDone(page, id);
+  const id = await createCodeWordDataset(page, name, 40, (i) => `plum${i}z`);
 
   // Setup through bound calls: the grader, the fine-tuning provider (the
   // fake platform, which also chats), the LiteLLM source with its admin key.
@@ -85,8 +79,9 @@ test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollb
   sourceName = unique('ll');
   await call(page, 'Sources.Save', { name: sourceName, kind: 'litellm', url: f.litellm, key: LITELLM_KEY });
 
-  // A finished training job: start it, then read it until the fake says succeeded.
-  await call(page, 'Train.Start', id, { trainer: 'openai', provider: provider.name, model: BASE, suffix: 'e2e' });
+  // A finished training job (no dry run here: the override, kept with the
+  // job, lets Start go on), then read it until the fake says succeeded.
+  await call(page, 'Train.Start', id, { trainer: 'openai', provider: provider.name, model: BASE, suffix: 'e2e', override_nogo: true });
   let job;
   const end = Date.now() + 120_000;
   for (;;) {
@@ -127,16 +122,54 @@ test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollb
   );
   await shot(page, 'benchmark');
 
-  // Playground: one typed prompt, both answers side by side.
+  // Playground: one typed prompt, both answers streamed side by side. The
+  // fake streams a word every 250 ms, so part of each answer shows first.
   await page.getByTestId('step7-tab-playground').click();
   const prompt = 'Question 99: the code word is plum99z. Repeat it.';
+  const full = `echo: ${prompt}`;
+  await chunkDelay(250);
   await page.getByTestId('playground-prompt').fill(prompt);
   await page.getByTestId('playground-send').click();
-  await page.getByTestId('playground-base-text').waitFor({ timeout: 60_000 });
-  assert.equal(await page.getByTestId('playground-base-text').textContent(), `echo: ${prompt}`);
-  assert.equal(await page.getByTestId('playground-tuned-text').textContent(), `echo: ${prompt}`);
+  const partial = await page.waitForFunction(
+    (full) => {
+      const t = document.querySelector('[data-testid="playground-tuned-text"]')?.textContent ?? '';
+      return t !== '' && t !== full && full.startsWith(t) ? t : false;
+    },
+    full,
+    { timeout: 60_000 },
+  );
+  t.diagnostic(`partial tuned answer while streaming: ${JSON.stringify(await partial.jsonValue())}`);
+  assert.equal(await cardState(page, 'tuned'), 'streaming');
+  assert.match(await page.getByTestId('playground-tuned-elapsed').textContent(), /^\d+\.\d s · answering…$/);
+  await shot(page, 'playground-streaming');
+  await page.waitForFunction(
+    () => ['base', 'tuned'].every((s) => document.querySelector(`[data-testid="playground-${s}"]`)?.dataset.state === 'done'),
+    null,
+    { timeout: 60_000 },
+  );
+  assert.equal(await page.getByTestId('playground-base-text').textContent(), full);
+  assert.equal(await page.getByTestId('playground-tuned-text').textContent(), full);
   assert.ok((await page.getByTestId('playground-base').textContent()).includes(BASE));
   assert.ok((await page.getByTestId('playground-tuned').textContent()).includes(tuned));
+
+  // Stop ends both requests: each answer keeps its text so far, marked
+  // stopped, with nothing to grade.
+  await page.getByTestId('playground-send').click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="playground-tuned-text"]')?.textContent ?? '') !== '', null, {
+    timeout: 60_000,
+  });
+  await page.getByTestId('playground-stop').click();
+  await page.waitForFunction(
+    () => ['base', 'tuned'].every((s) => document.querySelector(`[data-testid="playground-${s}"]`)?.dataset.state === 'stopped'),
+    null,
+    { timeout: 10_000 },
+  );
+  const kept = await page.getByTestId('playground-tuned-text').textContent();
+  assert.ok(kept !== full && full.startsWith(kept), `stopped text ${JSON.stringify(kept)} is part of the answer`);
+  await page.getByTestId('playground-tuned-stopped').waitFor();
+  assert.equal(await page.getByTestId('playground-tuned-grade').count(), 0);
+  await page.waitForFunction(() => document.querySelector('[data-testid="playground-send"]')?.disabled === false);
+  await chunkDelay(0);
 
   // A record of the dataset (it carries the grader's reference answer), each answer graded on demand.
   const rows = (await call(page, 'Records.Page', { dataset_id: id, limit: 100 })).rows;
@@ -176,7 +209,7 @@ test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollb
   assert.ok(plain.startsWith(`Requests for "gpt-4o-mini" on LiteLLM source "${sourceName}"`), plain);
   assert.ok(plain.includes(`will be split: 10 % to the tuned model ${tuned}`), plain);
   assert.ok(plain.includes('90 % to the 1 existing deployment(s) of openai/gpt-4o-mini'), plain);
-  assert.ok(plain.includes('Rollback removes the tuned deployment and restores the previous weights'), plain);
+  assert.ok(plain.includes('Rollback removes the tuned deployment and restores the existing deployments exactly as they were'), plain);
   assert.deepEqual(await modelTable(), before, 'the preview changes nothing');
   await shot(page, 'summary');
 
@@ -213,13 +246,8 @@ test('benchmarks, playground, an A/B deployment to the fake LiteLLM proxy, rollb
     before.map((d) => d.model_info.id),
     'the tuned deployment is gone',
   );
-  // LiteLLM's API cannot remove a parameter: the base deployment keeps
-  // weight 1, which routes exactly as no weight did; everything else is as before.
-  const [back] = byName(restored, 'gpt-4o-mini');
-  assert.equal(back.litellm_params.weight, 1);
-  const { weight: _w, ...params } = back.litellm_params;
-  assert.deepEqual({ ...back, litellm_params: params }, baseBefore[0]);
-  assert.deepEqual(byName(restored, 'gpt-4o'), byName(before, 'gpt-4o'));
+  // The rollback is exact: the whole routing table reads as before.
+  assert.deepEqual(restored, before, 'the routing table after rollback');
 
   // History keeps the deployment and what it changed.
   await page.getByTestId('step7-tab-history').click();

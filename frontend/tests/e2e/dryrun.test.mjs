@@ -7,7 +7,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { call, fakes, jsonl, nodeStatus, openApp, scratchFile, sleep, unique, waitJobsDone } from './harness.mjs';
+import { call, createCodeWordDataset, fakes, nodeStatus, openApp, saveGraderInPanel, sleep, unique } from './harness.mjs';
 
 const shot = async (page, name) => {
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/dryrun-${name}.png`, fullPage: true });
@@ -63,12 +63,7 @@ async function saveScript(page, name, source) {
   await page.getByTestId('component-name-0').fill(name);
   await page.getByTestId('script-source-0').fill(source);
   await page.getByTestId('grader-weight-sum').getByText('Weights sum to 1').waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid="grader-save"]')?.disabled);
-  await page.getByTestId('grader-save').click();
-  await page
-    .getByTestId('grader-notice')
-    .getByText(/Saved as version/)
-    .waitFor();
+  await saveGraderInPanel(page);
 }
 
 // The report of a finished run: the verdict over all n samples, nothing left unfinished.
@@ -99,23 +94,7 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   // 24 prompts; 18 of them contain their reference word, so the fake's echo
   // answer contains it too. Exact match scores nothing; containment 0.75.
   const N = 24;
-  const lines = [];
-  for (let i = 0; i < N; i++) {
-    const ref = `kiwi${i}x`;
-    lines.push({
-      messages: [
-        {
-          role: 'user',
-          content: i % 4 === 0 ? `Question ${i}: what is the code word?` : `Question ${i}: the code word is ${ref}. Repeat it.`,
-        },
-        { role: 'assistant', content: ref },
-      ],
-      reference_answer: ref,
-    });
-  }
-  const created = await call(page, 'Datasets.CreateFromFile', name, 'repeat the code word', scratchFile(`${name}.jsonl`, jsonl(lines)));
-  const id = created.dataset.id;
-  await waitJobsDone(page, id);
+  const id = await createCodeWordDataset(page, name, N, (i) => `kiwi${i}x`);
 
   // The base model: the fake OpenAI-compatible provider (behind the counter), two calls at a time.
   const provider = await call(page, 'Settings.AddProvider', {

@@ -1,5 +1,5 @@
-// Gateway journey: connect the fake Langfuse source (keys to the keyring),
-// filter its traces, select some by hand, Create & Start, watch the canvas
+// Gateway journey: connect the fake Langfuse source (keys to the keyring,
+// a look-back window set and edited), filter its traces, select some by hand, Create & Start, watch the canvas
 // run, then Pull New Traces on step 1 (nothing newer: 0 new).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,15 +37,40 @@ test('create a dataset from the fake Langfuse source through the UI', async () =
   await page.getByTestId('source-url').fill(lf);
   await page.getByTestId('source-public-key').fill('pk-lf-e2e');
   await page.getByTestId('source-secret-key').fill('sk-lf-e2e');
+  // The look-back window: 15 minutes unless changed; a negative one is refused before saving.
+  assert.equal(await page.getByTestId('source-look-back').inputValue(), '15');
+  await page.getByTestId('source-look-back').fill('-5');
+  await page.getByTestId('source-look-back-error').waitFor();
+  assert.ok(await page.getByTestId('source-save').isDisabled());
+  await page.getByTestId('source-look-back').fill('45');
+  assert.equal(await page.getByTestId('source-look-back-error').count(), 0);
+  await shot(page, 'source-form');
   await page.getByTestId('source-save').click();
   const result = page.getByTestId('source-test-result').filter({ hasText: `langfuse:${source}` });
   await result.waitFor();
   assert.match(await result.textContent(), /answers: 120 traces available/);
-  // The key never comes back to the page.
+  // The key never comes back to the page; the look-back window was saved.
   const listed = await call(page, 'Sources.List');
   const mine = listed.find((s) => s.name === source);
   assert.ok(mine.has_public_key && mine.has_secret_key);
   assert.ok(!JSON.stringify(listed).includes('sk-lf-e2e'));
+  assert.equal(mine.look_back_minutes, 45);
+  const row = page.getByTestId('source-row').filter({ hasText: source });
+  assert.equal((await row.getByTestId('source-look-back-cell').textContent()).trim(), '45m');
+  // Edit: the form shows the stored window; 0 means no overlap, and the keys stay.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.getByTestId('source-look-back').inputValue(), '45');
+  await page.getByTestId('source-look-back').fill('0');
+  await page.getByTestId('source-save').click();
+  await page.getByTestId('source-form').waitFor({ state: 'detached' });
+  await page.waitForFunction((name) => {
+    const r = [...document.querySelectorAll('[data-testid="source-row"]')].find((e) => e.textContent.includes(name));
+    return r?.querySelector('[data-testid="source-look-back-cell"]')?.textContent.trim() === 'none';
+  }, source);
+  const edited = (await call(page, 'Sources.List')).find((s) => s.name === source);
+  assert.equal(edited.look_back_minutes, 0);
+  assert.equal(edited.look_back, '0s');
+  assert.ok(edited.has_public_key && edited.has_secret_key);
 
   // Filter: one model, errors excluded (the default), preview.
   await page.getByTestId('gw-source').selectOption(source);

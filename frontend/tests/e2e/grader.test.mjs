@@ -5,7 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { call, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
+import { call, jsonl, openApp, saveGraderInPanel, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -45,12 +45,7 @@ test('a looping script errors inline within the time limit; a fixed one complete
   await page.getByTestId('script-signature').waitFor();
   await page.getByTestId('script-source-0').fill('def grade(sample, item):\n    while True:\n        pass\n');
   await page.getByTestId('grader-weight-sum').getByText('Weights sum to 1').waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid="grader-save"]')?.disabled);
-  await page.getByTestId('grader-save').click();
-  await page
-    .getByTestId('grader-notice')
-    .getByText(/Saved as version/)
-    .waitFor();
+  await saveGraderInPanel(page);
 
   // Test Sample: every record reports the component's time-limit error.
   const started = Date.now();
@@ -77,12 +72,7 @@ test('a looping script errors inline within the time limit; a fixed one complete
   await page
     .getByTestId('script-source-0')
     .fill('def grade(sample, item):\n    return 1.0 if sample["output_text"] == item["reference_answer"] else 0.0\n');
-  await page.waitForFunction(() => !document.querySelector('[data-testid="grader-save"]')?.disabled);
-  await page.getByTestId('grader-save').click();
-  await page
-    .getByTestId('grader-notice')
-    .getByText(/Saved as version/)
-    .waitFor();
+  await saveGraderInPanel(page);
   await page.getByTestId('grader-test-n').fill('12');
   await page.getByTestId('grader-test').click();
   await page.waitForFunction(

@@ -122,6 +122,42 @@ export function unique(prefix) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Creates a dataset of n records that ask the model to repeat a code word
+ * (word(i), also the reference answer; every fourth asks without giving
+ * it) and waits for its import; returns the dataset id.
+ */
+export async function createCodeWordDataset(page, name, n, word) {
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const ref = word(i);
+    lines.push({
+      messages: [
+        {
+          role: 'user',
+          content: i % 4 === 0 ? `Question ${i}: what is the code word?` : `Question ${i}: the code word is ${ref}. Repeat it.`,
+        },
+        { role: 'assistant', content: ref },
+      ],
+      reference_answer: ref,
+    });
+  }
+  const created = await call(page, 'Datasets.CreateFromFile', name, 'repeat the code word', scratchFile(`${name}.jsonl`, jsonl(lines)));
+  const id = created.dataset.id;
+  await waitJobsDone(page, id);
+  return id;
+}
+
+/** Saves the grader edited in Step 4 once Save is enabled, and waits for the saved notice. */
+export async function saveGraderInPanel(page) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="grader-save"]')?.disabled);
+  await page.getByTestId('grader-save').click();
+  await page
+    .getByTestId('grader-notice')
+    .getByText(/Saved as version/)
+    .waitFor();
+}
+
 /** Waits until a dataset has no running job (two minutes at most). */
 export async function waitJobsDone(page, id) {
   const end = Date.now() + 120_000;

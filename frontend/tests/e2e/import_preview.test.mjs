@@ -12,6 +12,7 @@ import { call, openApp, unique } from './harness.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const sharegpt = join(repo, '..', 'shared', 'data', 'sharegpt', 'llamafactory_glaive_toolcall_en_demo.json');
+const alpaca = join(repo, '..', 'shared', 'data', 'sharegpt', 'llamafactory_alpaca_en_demo.json');
 
 let app;
 before(async () => {
@@ -22,9 +23,10 @@ after(async () => {
   await app?.close();
 });
 
+const name = unique('sharegpt');
+
 test('drop a ShareGPT file: preview its format and conversations, then import it', async () => {
   const { page } = app;
-  const name = unique('sharegpt');
   await page.getByTestId('new-dataset').click();
   await page.getByTestId('tab-file').click();
   // What the OS hands the window on a drop (the runtime's file-drop event).
@@ -62,4 +64,63 @@ test('drop a ShareGPT file: preview its format and conversations, then import it
   const before = (await call(page, 'Datasets.List')).length;
   await call(page, 'Datasets.PreviewFile', sharegpt, { mode: 'append', source: '', format: '', adapt: {} });
   assert.equal((await call(page, 'Datasets.List')).length, before);
+});
+
+test('append and replace from the canvas go through the same preview', async () => {
+  const { page } = app;
+  // Still on the canvas of the dataset made above (300 records, 230 valid).
+  assert.equal(await page.getByTestId('canvas-title').textContent(), name);
+  await page.getByTestId('data-menu').click();
+  await page.getByRole('menuitem', { name: 'Append records from a file…' }).click();
+  const dialog = page.getByTestId('import-dialog');
+  await dialog.waitFor();
+  // Nothing is imported before a file is chosen and previewed.
+  assert.equal(await page.getByTestId('import-start').isDisabled(), true);
+  await page.evaluate((p) => window.runtime.EventsEmit('wails:file-drop', 10, 10, [p]), alpaca);
+  await dialog.getByTestId('preview').waitFor({ timeout: 60_000 });
+  assert.match(await dialog.getByTestId('preview-format').textContent(), /Alpaca · JSON array/);
+  // 999 items, 14 repeats of an earlier instruction (read from the file)
+  assert.match(await dialog.getByTestId('preview-counts').textContent(), /Would import 999 records from 999 items/);
+  assert.equal((await dialog.getByTestId('preview-valid').textContent()).trim(), '985 valid');
+  await page.getByTestId('import-start').click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForFunction(() => /1,215 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''), null, {
+    timeout: 120_000,
+  });
+
+  // Replace warns with the count it deletes; Escape cancels with nothing changed.
+  await page.getByTestId('data-menu').click();
+  await page.getByRole('menuitem', { name: 'Replace all records from a file…' }).click();
+  await dialog.waitFor();
+  await page.evaluate((p) => window.runtime.EventsEmit('wails:file-drop', 10, 10, [p]), sharegpt);
+  await dialog.getByTestId('preview').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('import-replace-warning').textContent(), /deletes all 1,299 records/);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  let d = (await call(page, 'Datasets.List')).find((x) => x.name === name);
+  assert.equal(d.total, 1299);
+
+  // Replace for real: the dataset holds the ShareGPT file's records again.
+  await page.getByTestId('data-menu').click();
+  await page.getByRole('menuitem', { name: 'Replace all records from a file…' }).click();
+  await dialog.waitFor();
+  await page.evaluate((p) => window.runtime.EventsEmit('wails:file-drop', 10, 10, [p]), sharegpt);
+  await dialog.getByTestId('preview').waitFor({ timeout: 60_000 });
+  await page.getByTestId('import-start').click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForFunction(() => /✓ 230 valid/.test(document.querySelector('[data-testid="health-valid"]')?.textContent ?? ''), null, {
+    timeout: 120_000,
+  });
+  d = (await call(page, 'Datasets.List')).find((x) => x.name === name);
+  assert.equal(d.total, 300);
+
+  // Export offers all four choices (all or valid; as imported or RFT).
+  await page.getByTestId('data-menu').click();
+  await page.getByRole('menuitem', { name: 'Download records…' }).click();
+  await page.getByTestId('export-dialog').waitFor();
+  assert.equal(await page.getByTestId('export-valid-only').isChecked(), false);
+  assert.deepEqual(await page.getByTestId('export-format').locator('option').evaluateAll((os) => os.map((o) => o.value)), ['original', 'rft']);
+  await page.keyboard.press('Escape');
+  await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
+  assert.deepEqual(app.errors, []);
 });

@@ -257,6 +257,12 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   await page.locator('[data-testid="topic-row"][data-topic="renamed_by_e2e"]').waitFor();
   const renamed = (await call(page, 'Topics.Tree', id)).find((n) => n.name === 'renamed_by_e2e');
   assert.deepEqual(renamed.keywords, ['zzz_unused_keyword']);
+  // New keywords: the assignments follow the old definitions, so the panel
+  // offers to recategorize; "Not now" dismisses it.
+  await page.getByTestId('recategorize-offer').waitFor();
+  assert.match(await page.getByTestId('recategorize-offer').textContent(), /renamed_by_e2e has a new description or keywords/);
+  await page.getByTestId('recategorize-offer-no').click();
+  await page.getByTestId('recategorize-offer').waitFor({ state: 'detached' });
   await page.getByTestId('step-node-3').click();
   await page.locator('[data-testid="chart-row"][data-topic="renamed_by_e2e"]').waitFor();
   assert.ok(!(oldName in (await chart(page))) || oldName === 'renamed_by_e2e');
@@ -275,6 +281,22 @@ test('the chain runs to Coverage; edit a topic, set a target, recategorize; the 
   const others = Object.entries(await chart(page)).filter(([t]) => t !== 'renamed_by_e2e');
   const uniformRest = 40 / others.length;
   for (const [t, [, tg]] of others) assert.ok(Math.abs(tg - uniformRest) < 0.1, `${t}: target ${tg}, expected ${uniformRest}`);
+
+  // A topic's name opens the records browser on its valid records, as many
+  // as the table counts; Continue to Grader opens step 4.
+  const covRow = (await call(page, 'Topics.Coverage', id)).topics.find((s) => s.topic === 'renamed_by_e2e');
+  await page.locator('[data-testid="coverage-row"][data-topic="renamed_by_e2e"] [data-testid="cov-view"]').click();
+  await page.getByTestId('records-browser').waitFor();
+  assert.equal(await page.getByTestId('filter-topic').inputValue(), String(covRow.topic_id));
+  assert.equal(await page.getByTestId('filter-code').inputValue(), 'valid');
+  await page.waitForFunction(
+    (n) => (document.querySelector('[data-testid="records-range"]')?.textContent ?? '').endsWith(` of ${n}`),
+    covRow.count.toLocaleString('en-US'),
+  );
+  await page.keyboard.press('Escape');
+  await page.getByTestId('records-browser').waitFor({ state: 'detached' });
+  await page.getByTestId('to-grader').click();
+  await page.getByTestId('step-panel-4').waitFor();
 
   // Delete another topic: its records become uncategorized and its bar goes.
   await page.getByTestId('step-node-2').click();

@@ -1,6 +1,9 @@
 // Step 6 journey: a dataset with a grader, a provider on the fake
-// fine-tuning platform; open the Train panel, start a job, watch the reward
-// curve grow as the app polls, see Complete with the model id. Needs
+// fine-tuning platform; open the Train panel: Start is refused until a dry
+// run measured the grader on the model training fine-tunes (the dry run asks
+// it by default); after a grader change the panel's Re-grade opens the gate
+// again at no model cost; start a job, watch the reward curve grow as the
+// app polls, see Complete with the model id. Needs
 // StepPanel to open Step6Panel for step 6, and run.sh to export
 // TRACETUNE_TRAIN_POLL_MS (e.g. 300) so the fake's steps come quickly.
 import { test, after, before } from 'node:test';
@@ -51,9 +54,43 @@ test('start training on the fake platform, watch the reward curve grow, see the 
   await page.getByTestId('step-node-6').click();
   await page.getByTestId('step6').waitFor();
 
-  // No dry run on this grader: Start warns and goes on.
-  await page.getByTestId('train-warning').first().waitFor();
+  // No dry run on this grader: Start is refused, the fix is a dry run.
+  await page.locator('[data-testid="train-issue"][data-reason="no dry run"]').waitFor();
+  await page.getByTestId('train-fix-dryrun').waitFor();
   await page.getByTestId('train-summary').waitFor();
+  assert.ok(await page.getByTestId('train-start').isDisabled(), 'Start is refused without a dry run');
+
+  // A dry run (the exact-match grader scores the fake's echoes 0: NO-GO),
+  // answered by the model training fine-tunes.
+  await call(page, 'DryRun.Run', id, 0, 'base');
+  await waitJobsDone(page, id);
+  const [run] = await call(page, 'DryRun.History', id);
+  assert.equal(run.model, 'o4-mini-2025-04-16', 'the dry run asked the training base model');
+  assert.equal(run.verdict, 'NO-GO');
+  await page.locator('[data-testid="train-issue"][data-reason="NO-GO"]').waitFor();
+  assert.match(
+    (await page.getByTestId('train-gate-run').textContent()).replace(/\s+/g, ' '),
+    new RegExp(`run ${run.id} .*NO-GO.*o4-mini-2025-04-16`),
+  );
+
+  // A fairer grader: the run is stale (Step 5 says re-grade), the panel's Re-grade opens the gate.
+  await call(page, 'Grader.Save', id, {
+    components: [
+      {
+        name: 'parity',
+        kind: 'script',
+        weight: 1,
+        source: "def grade(sample, item):\n    return 0.9 if int(item['reference_answer'].split(' ')[1]) % 2 == 0 else 0.5\n",
+      },
+    ],
+  });
+  await page.locator('[data-testid="train-issue"][data-reason="grader changed"]').waitFor();
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/train-gate-regrade.png`, fullPage: true });
+  await page.waitForFunction(() => document.querySelector('[data-testid="step-node-5"]')?.getAttribute('data-status') === 'attention');
+  await page.getByTestId('train-fix-regrade').click();
+  await page.locator('[data-testid="train-gate"][data-ready="yes"]').waitFor({ timeout: 60_000 });
+  assert.match((await page.getByTestId('train-gate-run').textContent()).replace(/\s+/g, ' '), /GO.*o4-mini-2025-04-16/);
+  await page.waitForFunction(() => document.querySelector('[data-testid="step-node-5"]')?.getAttribute('data-status') === 'complete');
   await page.waitForFunction(() => !document.querySelector('[data-testid="train-start"]')?.disabled);
   await page.getByTestId('train-start').click();
 

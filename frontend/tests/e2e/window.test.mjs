@@ -265,7 +265,8 @@ test('layout at 1024×700 and 1280×800: nothing clipped, all seven steps visibl
         window.go.app.Datasets.PickExportPath = () => Promise.resolve(p);
       }, out);
       await page.getByTestId('data-menu').click();
-      await page.getByRole('menuitem', { name: 'Download records (as imported)' }).click();
+      await page.getByRole('menuitem', { name: 'Download records…' }).click();
+      await page.getByTestId('export-start').click();
       const notice = page.getByTestId('notice').filter({ hasText: 'Exported 5 records' });
       await notice.waitFor();
       assert.deepEqual(await page.locator('header.head').boundingBox(), header, 'the notice moved the header');

@@ -3,6 +3,7 @@ export namespace app {
 	export enum Event {
 	    Job = "job",
 	    Changed = "changed",
+	    Playground = "playground",
 	    MenuNewDataset = "menu:new-dataset",
 	    MenuImport = "menu:import",
 	    MenuExport = "menu:export",
@@ -561,6 +562,8 @@ export namespace app {
 	    has_key: boolean;
 	    has_public_key: boolean;
 	    has_secret_key: boolean;
+	    look_back_minutes: number;
+	    look_back: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new SourceInfo(source);
@@ -576,6 +579,8 @@ export namespace app {
 	        this.has_key = source["has_key"];
 	        this.has_public_key = source["has_public_key"];
 	        this.has_secret_key = source["has_secret_key"];
+	        this.look_back_minutes = source["look_back_minutes"];
+	        this.look_back = source["look_back"];
 	    }
 	}
 	export class SourceInput {
@@ -586,6 +591,7 @@ export namespace app {
 	    key: string;
 	    public_key: string;
 	    secret_key: string;
+	    look_back_minutes?: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new SourceInput(source);
@@ -600,6 +606,7 @@ export namespace app {
 	        this.key = source["key"];
 	        this.public_key = source["public_key"];
 	        this.secret_key = source["secret_key"];
+	        this.look_back_minutes = source["look_back_minutes"];
 	    }
 	}
 	export class SourceKind {
@@ -781,6 +788,7 @@ export namespace deploy {
 	    prompt_tokens: number;
 	    completion_tokens: number;
 	    error?: string;
+	    stopped?: boolean;
 	    grade?: grader.Result;
 	
 	    static createFrom(source: any = {}) {
@@ -799,6 +807,7 @@ export namespace deploy {
 	        this.prompt_tokens = source["prompt_tokens"];
 	        this.completion_tokens = source["completion_tokens"];
 	        this.error = source["error"];
+	        this.stopped = source["stopped"];
 	        this.grade = this.convertValues(source["grade"], grader.Result);
 	    }
 	
@@ -1197,6 +1206,8 @@ export namespace deploy {
 	    model_name: string;
 	    credential: string;
 	    job_id: number;
+	    min_replicas: number;
+	    max_replicas: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new Options(source);
@@ -1211,6 +1222,8 @@ export namespace deploy {
 	        this.model_name = source["model_name"];
 	        this.credential = source["credential"];
 	        this.job_id = source["job_id"];
+	        this.min_replicas = source["min_replicas"];
+	        this.max_replicas = source["max_replicas"];
 	    }
 	}
 	export class TargetInfo {
@@ -1238,6 +1251,8 @@ export namespace deploy {
 	    benchmark?: Report;
 	    current?: Deployment;
 	    targets: TargetInfo[];
+	    trainer: string;
+	    serving?: Deployment;
 	
 	    static createFrom(source: any = {}) {
 	        return new Overview(source);
@@ -1251,6 +1266,8 @@ export namespace deploy {
 	        this.benchmark = this.convertValues(source["benchmark"], Report);
 	        this.current = this.convertValues(source["current"], Deployment);
 	        this.targets = this.convertValues(source["targets"], TargetInfo);
+	        this.trainer = source["trainer"];
+	        this.serving = this.convertValues(source["serving"], Deployment);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2037,6 +2054,7 @@ export namespace grader {
 	    errors: string[];
 	    source: string;
 	    reasoning_by?: Record<string, string>;
+	    derived_fields?: string[];
 	
 	    static createFrom(source: any = {}) {
 	        return new SampleResult(source);
@@ -2052,6 +2070,7 @@ export namespace grader {
 	        this.errors = source["errors"];
 	        this.source = source["source"];
 	        this.reasoning_by = source["reasoning_by"];
+	        this.derived_fields = source["derived_fields"];
 	    }
 	}
 	export class TestResult {
@@ -2382,6 +2401,28 @@ export namespace jobs {
 
 export namespace pipeline {
 	
+	export class GateIssue {
+	    reason: string;
+	    text: string;
+	    next: string;
+	    fix: string;
+	    run_id: number;
+	    model: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new GateIssue(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.reason = source["reason"];
+	        this.text = source["text"];
+	        this.next = source["next"];
+	        this.fix = source["fix"];
+	        this.run_id = source["run_id"];
+	        this.model = source["model"];
+	    }
+	}
 	export class Step {
 	    number: number;
 	    key: string;
@@ -2472,8 +2513,12 @@ export namespace pipeline {
 	    ready: boolean;
 	    reasons: string[];
 	    warnings: string[];
+	    issues: GateIssue[];
 	    needs_override: boolean;
+	    override_reason: string;
 	    grader_version: string;
+	    target: train.Target;
+	    dry_run: dryrun.Run;
 	    dry_run_id: number;
 	    dry_run_verdict: string;
 	
@@ -2486,11 +2531,33 @@ export namespace pipeline {
 	        this.ready = source["ready"];
 	        this.reasons = source["reasons"];
 	        this.warnings = source["warnings"];
+	        this.issues = this.convertValues(source["issues"], GateIssue);
 	        this.needs_override = source["needs_override"];
+	        this.override_reason = source["override_reason"];
 	        this.grader_version = source["grader_version"];
+	        this.target = this.convertValues(source["target"], train.Target);
+	        this.dry_run = this.convertValues(source["dry_run"], dryrun.Run);
 	        this.dry_run_id = source["dry_run_id"];
 	        this.dry_run_verdict = source["dry_run_verdict"];
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }
@@ -3388,6 +3455,7 @@ export namespace train {
 	    dry_run_id: number;
 	    dry_run_verdict: string;
 	    override_nogo: boolean;
+	    override_reason: string;
 	    split_seed: number;
 	    train_count: number;
 	    validation_count: number;
@@ -3429,6 +3497,7 @@ export namespace train {
 	        this.dry_run_id = source["dry_run_id"];
 	        this.dry_run_verdict = source["dry_run_verdict"];
 	        this.override_nogo = source["override_nogo"];
+	        this.override_reason = source["override_reason"];
 	        this.split_seed = source["split_seed"];
 	        this.train_count = source["train_count"];
 	        this.validation_count = source["validation_count"];
@@ -3555,6 +3624,7 @@ export namespace train {
 	    dry_run_id: number;
 	    dry_run_verdict: string;
 	    override_nogo: boolean;
+	    override_reason: string;
 	    split_seed: number;
 	    train_count: number;
 	    validation_count: number;
@@ -3593,6 +3663,7 @@ export namespace train {
 	        this.dry_run_id = source["dry_run_id"];
 	        this.dry_run_verdict = source["dry_run_verdict"];
 	        this.override_nogo = source["override_nogo"];
+	        this.override_reason = source["override_reason"];
 	        this.split_seed = source["split_seed"];
 	        this.train_count = source["train_count"];
 	        this.validation_count = source["validation_count"];
@@ -3671,6 +3742,22 @@ export namespace train {
 		    }
 		    return a;
 		}
+	}
+	export class Target {
+	    trainer: string;
+	    provider: string;
+	    model: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Target(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.trainer = source["trainer"];
+	        this.provider = source["provider"];
+	        this.model = source["model"];
+	    }
 	}
 
 }

@@ -17,9 +17,9 @@ export interface ImportChoices {
   template?: string;
 }
 
-const importOptions = (c: ImportChoices): ingest.Options =>
+const importOptions = (c: ImportChoices, mode: 'append' | 'replace' = 'append'): ingest.Options =>
   ingest.Options.createFrom({
-    mode: 'append',
+    mode,
     source: '',
     format: c.format ?? '',
     adapt: { template: c.template ?? '', map: c.map ?? {} },
@@ -33,7 +33,9 @@ export const createFromFile = (name: string, objective: string, path: string): P
 export const previewFile = (path: string, c: ImportChoices = {}): Promise<Preview> => D.PreviewFile(path, importOptions(c));
 export const createFromFileWith = (name: string, objective: string, path: string, c: ImportChoices): Promise<Created> =>
   D.CreateFromFileWith(name, objective, path, importOptions(c));
-export const importFile = (id: number, path: string, mode: 'append' | 'replace'): Promise<number> => D.Import(id, path, mode);
+/** Appends to or replaces a dataset's records from a file with the preview's choices; returns the job id. */
+export const importFile = (id: number, path: string, mode: 'append' | 'replace', c: ImportChoices = {}): Promise<number> =>
+  D.Import(id, path, importOptions(c, mode));
 export const updateDataset = (id: number, name: string, objective: string): Promise<void> => D.Update(id, name, objective);
 export const duplicateDataset = (id: number, newName: string): Promise<Dataset> => D.Duplicate(id, newName);
 /** Changes the validation settings and starts the revalidation; returns the job id. */

@@ -13,7 +13,7 @@ export type LiveReport = deploy.LiveReport;
 export type PlaygroundResult = deploy.PlaygroundResult;
 export type Answer = deploy.Answer;
 export type GradeResult = grader.Result;
-export type Mode = 'replace' | 'endpoint' | 'ab';
+export type Mode = 'replace' | 'endpoint' | 'ab' | 'serve';
 
 export interface DeployOptions {
   target: string;
@@ -22,6 +22,9 @@ export interface DeployOptions {
   split: number;
   model_name: string;
   credential: string;
+  /** fireworks target: replicas kept running (0 scales to zero) and the most it scales to (0: 1). */
+  min_replicas?: number;
+  max_replicas?: number;
 }
 
 export interface PlaygroundInput {
@@ -32,7 +35,7 @@ export interface PlaygroundInput {
   grade: boolean;
 }
 
-const options = (o: DeployOptions) => deploy.Options.createFrom({ ...o, job_id: 0 });
+const options = (o: DeployOptions) => deploy.Options.createFrom({ min_replicas: 0, max_replicas: 0, ...o, job_id: 0 });
 const input = (i: PlaygroundInput) => deploy.PlaygroundInput.createFrom({ system: '', job_id: 0, ...i });
 
 /** The tuned model, the latest benchmark, the current deployment and the targets. */
@@ -43,6 +46,15 @@ export const runBenchmark = (datasetId: number, seed: number, limit: number): Pr
 export const benchmarks = (datasetId: number): Promise<BenchmarkRun[]> => D.Benchmarks(datasetId);
 /** Both models answer one prompt with the same settings. */
 export const playground = (datasetId: number, i: PlaygroundInput): Promise<PlaygroundResult> => D.Playground(datasetId, input(i));
+/**
+ * Both models answer one prompt, streamed: each side's text arrives as
+ * `playground` events tagged with runId (see onPlayground); resolves with
+ * both answers once both have ended.
+ */
+export const playgroundStream = (datasetId: number, runId: string, i: PlaygroundInput): Promise<PlaygroundResult> =>
+  D.PlaygroundStream(datasetId, runId, input(i));
+/** Stops both requests of a streaming run; each answer keeps its text so far. */
+export const stopPlayground = (runId: string): Promise<void> => D.StopPlayground(runId);
 /** Grades one playground answer on demand. */
 export const gradeAnswer = (datasetId: number, i: PlaygroundInput, answer: record.Message): Promise<GradeResult> =>
   D.GradeAnswer(datasetId, input(i), record.Message.createFrom(answer));

@@ -4,6 +4,7 @@
 import { EventsOn, OnFileDrop, OnFileDropOff } from '../../../wailsjs/runtime/runtime';
 import { app } from '../../../wailsjs/go/models';
 import type { Progress } from './jobs';
+import type { Answer } from './deploy';
 
 export const Event = app.Event;
 
@@ -13,6 +14,20 @@ export function onJob(cb: (p: Progress) => void): () => void {
 
 export function onChanged(cb: (e: { dataset_id: number }) => void): () => void {
   return EventsOn(Event.Changed, cb);
+}
+
+/** One event of a streamed playground run: a piece of one side's text, or (done) its answer. */
+export interface PlaygroundEvent {
+  dataset_id: number;
+  run_id: string;
+  side: 'base' | 'tuned';
+  delta?: string;
+  done?: boolean;
+  answer?: Answer;
+}
+
+export function onPlayground(cb: (e: PlaygroundEvent) => void): () => void {
+  return EventsOn(Event.Playground, cb);
 }
 
 /** Files dropped on the window (paths from the OS, through the runtime), while subscribed. */

@@ -29,6 +29,8 @@ export const listSources = (): Promise<SourceInfo[]> => S.List();
 export const saveSource = (input: SourceInput): Promise<SourceInfo> => S.Save(app.SourceInput.createFrom(input));
 export const removeSource = (name: string): Promise<void> => S.Remove(name);
 export const testSource = (name: string): Promise<TestResult> => S.Test(name);
+/** Native dialog for a file source's file (or folder); "" when cancelled. */
+export const pickSourcePath = (kind: string, folder: boolean): Promise<string> => S.PickPath(kind, folder);
 /** Tests first and keeps the source only when it answers (source is null otherwise). */
 export const saveAndTestSource = (input: SourceInput): Promise<Tested> => S.SaveAndTest(app.SourceInput.createFrom(input));
 

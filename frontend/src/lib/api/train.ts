@@ -12,6 +12,7 @@ export type TrainEvent = train.Event;
 export type TrainMetric = train.Metric;
 export type TrainPreview = train.Preview;
 export type TrainGate = pipeline.TrainGate;
+export type GateIssue = pipeline.GateIssue;
 
 /** Statuses after which nothing changes any more. */
 export const finalStatuses = ['succeeded', 'failed', 'cancelled', 'exported'];
@@ -32,8 +33,12 @@ export function trainOptions(o: Partial<TrainOptions> & { trainer: string }): Tr
 export const trainers = (): Promise<TrainerInfo[]> => T.Trainers();
 /** A trainer's hyperparameters as shown (0 or '' = auto). */
 export const trainDefaults = (trainer: string): Promise<Hyperparameters> => T.Defaults(trainer);
-/** Whether Start may go now: reasons it is refused, warnings, override needed. */
-export const checkTrain = (datasetId: number, override: boolean): Promise<TrainGate> => T.Check(datasetId, override);
+/**
+ * Whether Start with these options may go now: the dry run it is based on, the
+ * reasons it is refused with their fixes, warnings, the override and what it
+ * goes past. Trainer '' checks against the dataset's chosen trainer (gate.target).
+ */
+export const checkTrain = (datasetId: number, o: TrainOptions): Promise<TrainGate> => T.Check(datasetId, o);
 /** What Start would upload: split per topic, prompt tokens, notes. */
 export const previewTrain = (datasetId: number, o: TrainOptions): Promise<TrainPreview> => T.Preview(datasetId, o);
 /** Starts a training job in the background; returns the runner's job id. */

@@ -3,7 +3,7 @@
 // can open them; RecordsDialogs renders them, the viewer on top.
 export const recordsUI = $state({
   issues: false,
-  browser: null as null | { code: string },
+  browser: null as null | { code: string; topic?: string },
   viewer: 0, // record id; 0 = closed
   // dataset settings, opened on the field to change (View Issues' advice)
   settings: null as null | { focus: 'max' | 'min' | '' },
@@ -13,8 +13,9 @@ export function openIssues() {
   recordsUI.issues = true;
 }
 
-export function openBrowser(code = '') {
-  recordsUI.browser = { code };
+/** Opens the records browser on a validity code and, optionally, a topic ("-1": uncategorized). */
+export function openBrowser(code = '', topic = '') {
+  recordsUI.browser = { code, topic };
 }
 
 export function openRecord(id: number) {

@@ -17,7 +17,7 @@ export function Export(arg1:number,arg2:string,arg3:boolean,arg4:string):Promise
 
 export function Get(arg1:number):Promise<pipeline.Summary>;
 
-export function Import(arg1:number,arg2:string,arg3:string):Promise<number>;
+export function Import(arg1:number,arg2:string,arg3:ingest.Options):Promise<number>;
 
 export function List():Promise<Array<pipeline.Summary>>;
 

@@ -16,6 +16,8 @@ export function Overview(arg1:number):Promise<deploy.Overview>;
 
 export function Playground(arg1:number,arg2:deploy.PlaygroundInput):Promise<deploy.PlaygroundResult>;
 
+export function PlaygroundStream(arg1:number,arg2:string,arg3:deploy.PlaygroundInput):Promise<deploy.PlaygroundResult>;
+
 export function Preview(arg1:number,arg2:deploy.Options):Promise<deploy.Plan>;
 
 export function Rollback(arg1:number):Promise<number>;
@@ -23,3 +25,5 @@ export function Rollback(arg1:number):Promise<number>;
 export function RunBenchmark(arg1:number,arg2:deploy.BenchmarkOptions):Promise<number>;
 
 export function Start(arg1:number,arg2:deploy.Options):Promise<number>;
+
+export function StopPlayground(arg1:string):Promise<void>;

@@ -26,6 +26,10 @@ export function Playground(arg1, arg2) {
   return window['go']['app']['Deploy']['Playground'](arg1, arg2);
 }
 
+export function PlaygroundStream(arg1, arg2, arg3) {
+  return window['go']['app']['Deploy']['PlaygroundStream'](arg1, arg2, arg3);
+}
+
 export function Preview(arg1, arg2) {
   return window['go']['app']['Deploy']['Preview'](arg1, arg2);
 }
@@ -40,4 +44,8 @@ export function RunBenchmark(arg1, arg2) {
 
 export function Start(arg1, arg2) {
   return window['go']['app']['Deploy']['Start'](arg1, arg2);
+}
+
+export function StopPlayground(arg1) {
+  return window['go']['app']['Deploy']['StopPlayground'](arg1);
 }

@@ -13,6 +13,8 @@ export function Linked(arg1:number):Promise<Array<app.Linked>>;
 
 export function List():Promise<Array<app.SourceInfo>>;
 
+export function PickPath(arg1:string,arg2:boolean):Promise<string>;
+
 export function Preview(arg1:string,arg2:app.FilterInput,arg3:string,arg4:string,arg5:number):Promise<app.PreviewPage>;
 
 export function Pull(arg1:number,arg2:string):Promise<number>;

@@ -22,6 +22,10 @@ export function List() {
   return window['go']['app']['Sources']['List']();
 }
 
+export function PickPath(arg1, arg2) {
+  return window['go']['app']['Sources']['PickPath'](arg1, arg2);
+}
+
 export function Preview(arg1, arg2, arg3, arg4, arg5) {
   return window['go']['app']['Sources']['Preview'](arg1, arg2, arg3, arg4, arg5);
 }

@@ -5,7 +5,7 @@ import {pipeline} from '../models';
 
 export function Cancel(arg1:number):Promise<train.Job>;
 
-export function Check(arg1:number,arg2:boolean):Promise<pipeline.TrainGate>;
+export function Check(arg1:number,arg2:train.Options):Promise<pipeline.TrainGate>;
 
 export function Defaults(arg1:string):Promise<train.Hyperparameters>;
 

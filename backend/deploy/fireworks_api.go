@@ -1,0 +1,291 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"tracetune/backend/llm"
+)
+
+// The part of Fireworks' control plane the fireworks target uses: one
+// account's deployments (and its models, read before serving one), with
+// gRPC-gateway errors turned into what a person can act on.
+
+func lastPart(name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// fwClient talks to one Fireworks account's control plane.
+type fwClient struct {
+	provider, account, root, inference, key string
+	hc                                      *http.Client
+}
+
+// fireworksClient reaches the control plane of a Fireworks provider: its
+// host with /v1/accounts/{account}; chat stays at /inference/v1.
+func fireworksClient(ctx context.Context, m *llm.Manager, hc *http.Client, provider string) (fwClient, error) {
+	if m == nil {
+		return fwClient{}, fmt.Errorf("no provider manager to reach Fireworks: %w", ErrInvalid)
+	}
+	cfg, err := m.Endpoint(ctx, provider)
+	if err != nil {
+		return fwClient{}, fmt.Errorf("Fireworks provider %q: %w", provider, err)
+	}
+	if cfg.Kind != llm.KindFireworks {
+		return fwClient{}, fmt.Errorf("provider %q is a %s provider, not Fireworks: %w", provider, cfg.Kind, ErrInvalid)
+	}
+	if cfg.Account == "" {
+		return fwClient{}, fmt.Errorf("Fireworks provider %q has no account id: set it in Settings → Providers: %w", provider, ErrInvalid)
+	}
+	inference := strings.TrimRight(cfg.BaseURL, "/")
+	if inference == "" {
+		inference = llm.DefaultBaseURL(llm.KindFireworks)
+	}
+	base := inference
+	for _, suf := range []string{"/inference/v1", "/inference", "/v1"} {
+		base = strings.TrimSuffix(base, suf)
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	return fwClient{provider: provider, account: cfg.Account, root: base + "/v1/accounts/" + url.PathEscape(cfg.Account),
+		inference: inference, key: cfg.APIKey, hc: hc}, nil
+}
+
+func (c fwClient) deployment(id string) string { return "accounts/" + c.account + "/deployments/" + id }
+
+// fwDeployment is the part of a Deployment resource Tracetune reads.
+type fwDeployment struct {
+	Name            string  `json:"name"`
+	BaseModel       string  `json:"baseModel"`
+	State           string  `json:"state"`
+	MinReplicaCount flexInt `json:"minReplicaCount"`
+	MaxReplicaCount flexInt `json:"maxReplicaCount"`
+	Status          struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"status"`
+}
+
+// flexInt reads a count written as a number or, as proto int64 fields
+// are, a string.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*n = 0
+		return nil
+	}
+	v, err := strconv.Atoi(s)
+	*n = flexInt(v)
+	return err
+}
+
+// fwAPIError is an error answer of the control plane.
+type fwAPIError struct {
+	HTTP          int
+	Code, Message string
+}
+
+func (e *fwAPIError) Error() string { return fmt.Sprintf("HTTP %d %s: %s", e.HTTP, e.Code, e.Message) }
+
+var fwCodes = map[float64]string{3: "INVALID_ARGUMENT", 5: "NOT_FOUND", 6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED",
+	9: "FAILED_PRECONDITION", 13: "INTERNAL", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED"}
+
+// parseAPIError reads gRPC-gateway's {"code":N,"message"} or an
+// {"error":{"message"}} envelope.
+func parseAPIError(status int, body []byte) *fwAPIError {
+	e := &fwAPIError{HTTP: status}
+	var raw struct {
+		Code    any    `json:"code"`
+		Message string `json:"message"`
+		Error   *struct {
+			Message string `json:"message"`
+			Code    any    `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &raw) == nil {
+		e.Message = raw.Message
+		switch v := raw.Code.(type) {
+		case float64:
+			e.Code = fwCodes[v]
+		case string:
+			e.Code = v
+		}
+		if raw.Error != nil && e.Message == "" {
+			e.Message = raw.Error.Message
+		}
+	}
+	if e.Message == "" {
+		e.Message = strings.TrimSpace(string(body))
+		if len(e.Message) > 300 || e.Message == "" {
+			e.Message = http.StatusText(status)
+		}
+	}
+	return e
+}
+
+// do sends one JSON request to the control plane; reads are retried on
+// 429, 5xx and network errors.
+func (c fwClient) do(ctx context.Context, method, path string, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	tries := 1
+	if method == http.MethodGet {
+		tries = 3
+	}
+	var last error
+	for i := 0; i < tries; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(250<<i) * time.Millisecond):
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.root+path, bytes.NewReader(payload))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+c.key)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		last = c.send(req, out)
+		var fe *fwAPIError
+		if last == nil || ctx.Err() != nil || errors.As(last, &fe) && fe.HTTP != http.StatusTooManyRequests && fe.HTTP < 500 {
+			return last
+		}
+	}
+	return last
+}
+
+func (c fwClient) send(req *http.Request, out any) error {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return parseAPIError(resp.StatusCode, b)
+	}
+	if out != nil && len(bytes.TrimSpace(b)) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("Fireworks answered %s with unexpected JSON: %w", req.URL.Path, err)
+		}
+	}
+	return nil
+}
+
+// explain turns a control-plane error into what a person can act on.
+func (c fwClient) explain(what string, err error) error {
+	var fe *fwAPIError
+	if !errors.As(err, &fe) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return fmt.Errorf("%s: Fireworks could not be reached (%v); check the provider's base URL and your network", what, err)
+	}
+	lower := strings.ToLower(fe.Message)
+	advice := "fix what Fireworks names and try again"
+	switch {
+	case fe.HTTP == http.StatusUnauthorized || fe.Code == "UNAUTHENTICATED":
+		advice = "the API key was not accepted: check the Fireworks provider's key in Settings"
+	case fe.HTTP == http.StatusForbidden || fe.Code == "PERMISSION_DENIED":
+		advice = "the key cannot act on account " + c.account + ": check the provider's account id"
+	case fe.HTTP == http.StatusTooManyRequests || fe.Code == "RESOURCE_EXHAUSTED" || strings.Contains(lower, "quota"):
+		advice = "the account is out of GPU quota or hit a rate limit: delete another deployment or ask Fireworks for more quota"
+	case fe.HTTP >= 500:
+		advice = "Fireworks had an internal error: try again in a few minutes"
+	case fe.HTTP == http.StatusNotFound:
+		advice = "it does not exist on account " + c.account
+	}
+	return fmt.Errorf("%s: Fireworks said: %q. What to do: %s", what, fe.Message, advice)
+}
+
+// create sends a plan's POST, adopting a deployment of ours that already
+// exists under the id (a create whose answer was lost), and records it.
+func (c fwClient) create(ctx context.Context, p Plan, provider string, record func(Change) error) (Change, error) {
+	o := p.ops[0]
+	id := lastPart(o.change.ID)
+	var dep fwDeployment
+	err := c.do(ctx, http.MethodPost, "/deployments?deploymentId="+url.QueryEscape(id), o.body, &dep)
+	var fe *fwAPIError
+	if errors.As(err, &fe) && (fe.HTTP == http.StatusConflict || fe.Code == "ALREADY_EXISTS") {
+		if err = c.do(ctx, http.MethodGet, "/deployments/"+url.PathEscape(id), nil, &dep); err == nil && dep.BaseModel != p.Tuned {
+			return Change{}, fmt.Errorf("creating %s: a deployment of %s already has that id: %w", o.change.ID, dep.BaseModel, ErrConflict)
+		}
+	}
+	if err != nil {
+		return Change{}, c.explain("creating the deployment "+o.change.ID, err)
+	}
+	ch := o.change
+	ch.After = Entry{ID: o.change.ID, ModelName: p.Tuned + "#" + o.change.ID, Params: map[string]any{"provider": provider, "account": c.account,
+		"baseModel": o.body["baseModel"], "minReplicaCount": o.body["minReplicaCount"], "maxReplicaCount": o.body["maxReplicaCount"]}}
+	return ch, record(ch)
+}
+
+var errDeploymentFailed = errors.New("deployment failed")
+
+// wait reads the deployment until it is READY; FAILED (or a deployment
+// that vanished) wraps errDeploymentFailed with Fireworks' reason.
+func (c fwClient) wait(ctx context.Context, id string, every, limit time.Duration, seen func(fwDeployment)) (fwDeployment, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		var dep fwDeployment
+		err := c.do(ctx, http.MethodGet, "/deployments/"+url.PathEscape(id), nil, &dep)
+		var fe *fwAPIError
+		switch {
+		case errors.As(err, &fe) && fe.HTTP == http.StatusNotFound:
+			return dep, fmt.Errorf("%s disappeared on Fireworks while being created: %w", c.deployment(id), errDeploymentFailed)
+		case err != nil:
+			if ctx.Err() != nil {
+				return dep, ctx.Err()
+			}
+			return dep, c.explain("reading "+c.deployment(id), err)
+		}
+		if seen != nil {
+			seen(dep)
+		}
+		switch dep.State {
+		case "READY":
+			return dep, nil
+		case "FAILED", "DELETING", "DELETED":
+			reason := dep.Status.Message
+			if reason == "" {
+				reason = "no reason given"
+			}
+			return dep, fmt.Errorf("Fireworks could not create %s: it is %s (%s: %s): %w", c.deployment(id), dep.State, dep.Status.Code, reason, errDeploymentFailed)
+		}
+		if time.Now().After(deadline) {
+			return dep, fmt.Errorf("%s is still %s after %s", c.deployment(id), dep.State, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return dep, ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}
