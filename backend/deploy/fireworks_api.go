@@ -1,17 +1,15 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"tracetune/backend/fireworks"
 
 	"tracetune/backend/llm"
 )
@@ -95,108 +93,12 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 }
 
 // fwAPIError is an error answer of the control plane.
-type fwAPIError struct {
-	HTTP          int
-	Code, Message string
-}
+type fwAPIError = fireworks.APIError
 
-func (e *fwAPIError) Error() string { return fmt.Sprintf("HTTP %d %s: %s", e.HTTP, e.Code, e.Message) }
-
-var fwCodes = map[float64]string{3: "INVALID_ARGUMENT", 5: "NOT_FOUND", 6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED",
-	9: "FAILED_PRECONDITION", 13: "INTERNAL", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED"}
-
-// parseAPIError reads gRPC-gateway's {"code":N,"message"} or an
-// {"error":{"message"}} envelope.
-func parseAPIError(status int, body []byte) *fwAPIError {
-	e := &fwAPIError{HTTP: status}
-	var raw struct {
-		Code    any    `json:"code"`
-		Message string `json:"message"`
-		Error   *struct {
-			Message string `json:"message"`
-			Code    any    `json:"code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &raw) == nil {
-		e.Message = raw.Message
-		switch v := raw.Code.(type) {
-		case float64:
-			e.Code = fwCodes[v]
-		case string:
-			e.Code = v
-		}
-		if raw.Error != nil && e.Message == "" {
-			e.Message = raw.Error.Message
-		}
-	}
-	if e.Message == "" {
-		e.Message = strings.TrimSpace(string(body))
-		if len(e.Message) > 300 || e.Message == "" {
-			e.Message = http.StatusText(status)
-		}
-	}
-	return e
-}
-
-// do sends one JSON request to the control plane; reads are retried on
-// 429, 5xx and network errors.
+// do sends one JSON request to the account's control plane (see
+// fireworks.Client.Do: reads are retried, writes are not).
 func (c fwClient) do(ctx context.Context, method, path string, body, out any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return err
-		}
-	}
-	tries := 1
-	if method == http.MethodGet {
-		tries = 3
-	}
-	var last error
-	for i := 0; i < tries; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(250<<i) * time.Millisecond):
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, method, c.root+path, bytes.NewReader(payload))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+c.key)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		last = c.send(req, out)
-		var fe *fwAPIError
-		if last == nil || ctx.Err() != nil || errors.As(last, &fe) && fe.HTTP != http.StatusTooManyRequests && fe.HTTP < 500 {
-			return last
-		}
-	}
-	return last
-}
-
-func (c fwClient) send(req *http.Request, out any) error {
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return parseAPIError(resp.StatusCode, b)
-	}
-	if out != nil && len(bytes.TrimSpace(b)) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("Fireworks answered %s with unexpected JSON: %w", req.URL.Path, err)
-		}
-	}
-	return nil
+	return fireworks.Client{Root: c.root, Key: c.key, HC: c.hc}.Do(ctx, method, path, body, out)
 }
 
 // explain turns a control-plane error into what a person can act on.

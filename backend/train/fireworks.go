@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tracetune/backend/fireworks"
 
 	"tracetune/backend/llm"
 	"tracetune/backend/record"
@@ -261,123 +262,16 @@ func lastSegment(name string) string {
 }
 
 // fwError is an error answer of the control plane.
-type fwError struct {
-	HTTP    int
-	Code    string
-	Message string
-}
+type fwError = fireworks.APIError
 
-func (e *fwError) Error() string { return fmt.Sprintf("%d %s: %s", e.HTTP, e.Code, e.Message) }
-
-// grpcCodes are the canonical codes gRPC-gateway writes as numbers.
-var grpcCodes = map[int]string{1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND",
-	6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION", 10: "ABORTED",
-	11: "OUT_OF_RANGE", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED"}
-
-// parseFWError reads {"code":5,"message":…} (gRPC-gateway), {"error":{…}}
-// or {"status":{…}}, whichever the body is.
-func parseFWError(status int, body []byte) *fwError {
-	e := &fwError{HTTP: status}
-	var raw struct {
-		Code    json.RawMessage `json:"code"`
-		Message string          `json:"message"`
-		Error   json.RawMessage `json:"error"`
-		Status  *fwStatus       `json:"status"`
-	}
-	if json.Unmarshal(body, &raw) == nil {
-		e.Message = raw.Message
-		var n int
-		if json.Unmarshal(raw.Code, &n) == nil {
-			e.Code = grpcCodes[n]
-		} else {
-			_ = json.Unmarshal(raw.Code, &e.Code)
-		}
-		var inner struct {
-			Message string          `json:"message"`
-			Code    json.RawMessage `json:"code"`
-			Status  string          `json:"status"`
-		}
-		if len(raw.Error) > 0 && json.Unmarshal(raw.Error, &inner) == nil && inner.Message != "" {
-			e.Message, e.Code = inner.Message, inner.Status
-		} else if len(raw.Error) > 0 && e.Message == "" {
-			_ = json.Unmarshal(raw.Error, &e.Message)
-		}
-		if raw.Status != nil && e.Message == "" {
-			e.Code, e.Message = raw.Status.Code, raw.Status.Message
-		}
-	}
-	if e.Message == "" {
-		e.Message = strings.TrimSpace(string(body))
-		if len(e.Message) > 300 || e.Message == "" {
-			e.Message = http.StatusText(status)
-		}
-	}
-	return e
-}
-
-// do sends one JSON request (body nil: none) and decodes the answer into
-// out (nil: ignored). Reads are retried on 429, 5xx and network errors.
+// do sends one JSON request to the account's control plane (see
+// fireworks.Client.Do: reads are retried, writes are not).
 func (t *fireworksTrainer) do(ctx context.Context, method, path string, body, out any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return err
-		}
-	}
-	target := path
-	if !strings.HasPrefix(path, "http") {
-		target = t.root + path
-	}
-	tries := 1
-	if method == http.MethodGet {
-		tries = 4
-	}
-	var last error
-	for i := 0; i < tries; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(250<<i) * time.Millisecond):
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+t.key)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		last = t.send(req, out)
-		var fe *fwError
-		if last == nil || ctx.Err() != nil || errors.As(last, &fe) && fe.HTTP != http.StatusTooManyRequests && fe.HTTP < 500 {
-			return last
-		}
-	}
-	return last
+	return t.api().Do(ctx, method, path, body, out)
 }
 
-func (t *fireworksTrainer) send(req *http.Request, out any) error {
-	resp, err := t.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return parseFWError(resp.StatusCode, b)
-	}
-	if out != nil && len(bytes.TrimSpace(b)) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("Fireworks answered %s with unexpected JSON: %w", req.URL.Path, err)
-		}
-	}
-	return nil
+func (t *fireworksTrainer) api() fireworks.Client {
+	return fireworks.Client{Root: t.root, Key: t.key, HC: t.hc}
 }
 
 // explain turns a control-plane error into what a person can act on.
@@ -606,7 +500,7 @@ func (t *fireworksTrainer) signedUpload(ctx context.Context, resource, filename 
 		}
 		req.Header.Set("Content-Type", "application/octet-stream")
 		req.Header.Set("X-Goog-Content-Length-Range", size+","+size)
-		if err = t.send(req, nil); err == nil || ctx.Err() != nil {
+		if err = t.api().Send(req, nil); err == nil || ctx.Err() != nil {
 			return err
 		}
 		var fe *fwError
@@ -639,7 +533,7 @@ func (t *fireworksTrainer) uploadDataset(ctx context.Context, id, display string
 		}
 		req.Header.Set("Authorization", "Bearer "+t.key)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
-		if err := t.send(req, nil); err != nil {
+		if err := t.api().Send(req, nil); err != nil {
 			return t.explain("upload dataset "+id, err)
 		}
 	} else if err := t.signedUpload(ctx, "datasets/"+id, id+".jsonl", data); err != nil {
