@@ -52,11 +52,6 @@ func (s *Deploy) Benchmarks(datasetID int64) ([]deploy.BenchmarkRun, error) {
 	return out, err
 }
 
-// Playground sends one prompt to both models and returns both answers.
-func (s *Deploy) Playground(datasetID int64, in deploy.PlaygroundInput) (deploy.PlaygroundResult, error) {
-	return s.svc().Playground(s.ctx(), datasetID, in)
-}
-
 // PlaygroundEvent is the payload of EventPlayground: a piece of one side's
 // answer text as it arrives, or (Done) that side's answer, complete or
 // stopped. RunID is the caller's id for the request.

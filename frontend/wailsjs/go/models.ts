@@ -1392,6 +1392,42 @@ export namespace deploy {
 
 export namespace dryrun {
 	
+	export class Answering {
+	    provider: string;
+	    model: string;
+	    target: train.Target;
+	    for_gate: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Answering(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.provider = source["provider"];
+	        this.model = source["model"];
+	        this.target = this.convertValues(source["target"], train.Target);
+	        this.for_gate = source["for_gate"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class TopicDelta {
 	    a?: TopicStats;
 	    b?: TopicStats;
@@ -1679,6 +1715,8 @@ export namespace dryrun {
 	    latency_basis: string;
 	    grader_version: string;
 	    notes: string[];
+	    target: train.Target;
+	    for_gate: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Preview(source);
@@ -1704,7 +1742,27 @@ export namespace dryrun {
 	        this.latency_basis = source["latency_basis"];
 	        this.grader_version = source["grader_version"];
 	        this.notes = source["notes"];
+	        this.target = this.convertValues(source["target"], train.Target);
+	        this.for_gate = source["for_gate"];
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	
 	export class Run {
@@ -3450,6 +3508,7 @@ export namespace train {
 	    remote_status?: string;
 	    remote_id?: string;
 	    fine_tuned_model: string;
+	    attached: boolean;
 	    error?: string;
 	    grader_version: string;
 	    dry_run_id: number;
@@ -3492,6 +3551,7 @@ export namespace train {
 	        this.remote_status = source["remote_status"];
 	        this.remote_id = source["remote_id"];
 	        this.fine_tuned_model = source["fine_tuned_model"];
+	        this.attached = source["attached"];
 	        this.error = source["error"];
 	        this.grader_version = source["grader_version"];
 	        this.dry_run_id = source["dry_run_id"];
@@ -3577,6 +3637,66 @@ export namespace train {
 		    return a;
 		}
 	}
+	export class ExportFile {
+	    name: string;
+	    bytes: number;
+	    lines?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ExportFile(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.bytes = source["bytes"];
+	        this.lines = source["lines"];
+	    }
+	}
+	export class Exported {
+	    dir: string;
+	    trainer: string;
+	    base_model: string;
+	    split_seed: number;
+	    train_count: number;
+	    validation_count: number;
+	    files: ExportFile[];
+	    notes: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Exported(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.dir = source["dir"];
+	        this.trainer = source["trainer"];
+	        this.base_model = source["base_model"];
+	        this.split_seed = source["split_seed"];
+	        this.train_count = source["train_count"];
+	        this.validation_count = source["validation_count"];
+	        this.files = this.convertValues(source["files"], ExportFile);
+	        this.notes = source["notes"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	
 	export class Info {
 	    name: string;
@@ -3619,6 +3739,7 @@ export namespace train {
 	    remote_status?: string;
 	    remote_id?: string;
 	    fine_tuned_model: string;
+	    attached: boolean;
 	    error?: string;
 	    grader_version: string;
 	    dry_run_id: number;
@@ -3658,6 +3779,7 @@ export namespace train {
 	        this.remote_status = source["remote_status"];
 	        this.remote_id = source["remote_id"];
 	        this.fine_tuned_model = source["fine_tuned_model"];
+	        this.attached = source["attached"];
 	        this.error = source["error"];
 	        this.grader_version = source["grader_version"];
 	        this.dry_run_id = source["dry_run_id"];

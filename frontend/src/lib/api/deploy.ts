@@ -44,8 +44,6 @@ export const deployOverview = (datasetId: number): Promise<Overview> => D.Overvi
 export const runBenchmark = (datasetId: number, seed: number, limit: number): Promise<number> =>
   D.RunBenchmark(datasetId, deploy.BenchmarkOptions.createFrom({ job_id: 0, seed, limit, base_provider: '', base_model: '' }));
 export const benchmarks = (datasetId: number): Promise<BenchmarkRun[]> => D.Benchmarks(datasetId);
-/** Both models answer one prompt with the same settings. */
-export const playground = (datasetId: number, i: PlaygroundInput): Promise<PlaygroundResult> => D.Playground(datasetId, input(i));
 /**
  * Both models answer one prompt, streamed: each side's text arrives as
  * `playground` events tagged with runId (see onPlayground); resolves with

@@ -14,8 +14,6 @@ export function Live(arg1:number):Promise<deploy.LiveReport>;
 
 export function Overview(arg1:number):Promise<deploy.Overview>;
 
-export function Playground(arg1:number,arg2:deploy.PlaygroundInput):Promise<deploy.PlaygroundResult>;
-
 export function PlaygroundStream(arg1:number,arg2:string,arg3:deploy.PlaygroundInput):Promise<deploy.PlaygroundResult>;
 
 export function Preview(arg1:number,arg2:deploy.Options):Promise<deploy.Plan>;

@@ -22,10 +22,6 @@ export function Overview(arg1) {
   return window['go']['app']['Deploy']['Overview'](arg1);
 }
 
-export function Playground(arg1, arg2) {
-  return window['go']['app']['Deploy']['Playground'](arg1, arg2);
-}
-
 export function PlaygroundStream(arg1, arg2, arg3) {
   return window['go']['app']['Deploy']['PlaygroundStream'](arg1, arg2, arg3);
 }

@@ -3,13 +3,19 @@
 import {train} from '../models';
 import {pipeline} from '../models';
 
+export function Attach(arg1:number,arg2:string,arg3:string):Promise<train.Job>;
+
 export function Cancel(arg1:number):Promise<train.Job>;
 
 export function Check(arg1:number,arg2:train.Options):Promise<pipeline.TrainGate>;
 
 export function Defaults(arg1:string):Promise<train.Hyperparameters>;
 
+export function Detach(arg1:number):Promise<train.Job>;
+
 export function Detail(arg1:number):Promise<train.Detail>;
+
+export function Export(arg1:number,arg2:train.Options,arg3:string):Promise<train.Exported>;
 
 export function Latest(arg1:number):Promise<train.Detail>;
 
@@ -19,12 +25,18 @@ export function Logs(arg1:number,arg2:number):Promise<Array<train.Event>>;
 
 export function Pause(arg1:number):Promise<train.Job>;
 
+export function PickExportFolder(arg1:number,arg2:string):Promise<string>;
+
 export function Preview(arg1:number,arg2:train.Options):Promise<train.Preview>;
 
 export function Refresh(arg1:number):Promise<train.Job>;
 
 export function Resume(arg1:number):Promise<train.Job>;
 
+export function SetTarget(arg1:number,arg2:train.Target):Promise<train.Target>;
+
 export function Start(arg1:number,arg2:train.Options):Promise<number>;
+
+export function Target(arg1:number):Promise<train.Target>;
 
 export function Trainers():Promise<Array<train.Info>>;
