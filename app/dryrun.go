@@ -26,7 +26,25 @@ func (s *DryRun) dataset(id int64) error {
 // model ("base") or the production responses ("production"): sample size,
 // model, tokens, cost and time. Nothing is spent.
 func (s *DryRun) Preview(datasetID int64, n int, responses string) (dryrun.Preview, error) {
-	return dryrun.MakePreview(s.ctx(), s.Store, datasetID, dryrun.Options{N: n, Seed: dryrunSeed, Responses: responses})
+	return s.PreviewModel(datasetID, n, responses, "", "")
+}
+
+// PreviewModel is Preview with another model answering (provider and model
+// "": the model Step 6 trains). The preview says whether the run would
+// count for the Train gate.
+func (s *DryRun) PreviewModel(datasetID int64, n int, responses, provider, model string) (dryrun.Preview, error) {
+	return dryrun.MakePreview(s.ctx(), s.Store, datasetID, dryrun.Options{N: n, Seed: dryrunSeed, Responses: responses,
+		Provider: provider, Model: model})
+}
+
+// Answers says who answers a new base-model run (provider and model "": the
+// model Step 6 trains, its training target) and whether such a run counts
+// for the Train gate. Nothing is spent.
+func (s *DryRun) Answers(datasetID int64, provider, model string) (dryrun.Answering, error) {
+	if err := s.dataset(datasetID); err != nil {
+		return dryrun.Answering{}, err
+	}
+	return dryrun.Who(s.ctx(), s.Store, datasetID, dryrun.Options{Provider: provider, Model: model})
 }
 
 // PreviewRegrade estimates re-grading a run's stored answers (no calls).
@@ -36,7 +54,14 @@ func (s *DryRun) PreviewRegrade(datasetID, runID int64) (dryrun.Preview, error) 
 
 // Run starts (or resumes) a dry run in the background and returns the job id.
 func (s *DryRun) Run(datasetID int64, n int, responses string) (int64, error) {
-	opt := dryrun.Options{N: n, Seed: dryrunSeed, Responses: responses}
+	return s.RunModel(datasetID, n, responses, "", "")
+}
+
+// RunModel is Run with another model answering (provider and model "": the
+// model Step 6 trains). A run of a model Step 6 does not train does not
+// count for the Train gate.
+func (s *DryRun) RunModel(datasetID int64, n int, responses, provider, model string) (int64, error) {
+	opt := dryrun.Options{N: n, Seed: dryrunSeed, Responses: responses, Provider: provider, Model: model}
 	if err := opt.Validate(); err != nil {
 		return 0, err
 	}

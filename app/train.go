@@ -11,6 +11,7 @@ import (
 	"tracetune/backend/jobs"
 	"tracetune/backend/llm"
 	"tracetune/backend/pipeline"
+	"tracetune/backend/topics"
 	"tracetune/backend/train"
 )
 
@@ -163,4 +164,72 @@ func (s *Train) control(op func(context.Context, int64) (train.Job, error), jobI
 		s.changed(j.DatasetID)
 	}
 	return j, err
+}
+
+// Target is what the dataset trains: the target saved from the form (or
+// `train target`), else the newest job's, else the training role's; the
+// model is "" when nothing names one. Step 5's dry run answers with it by
+// default and the Train gate expects it.
+func (s *Train) Target(datasetID int64) (train.Target, error) {
+	t, _, err := s.trainService().ChosenTarget(s.ctx(), datasetID)
+	return t, err
+}
+
+// SetTarget saves the trainer, provider and base model the form shows
+// ("" provider or model: the default) as the dataset's training target,
+// so Step 5 dry-runs the model Step 6 will train. It returns the target
+// resolved; a choice that cannot train is refused and nothing is saved.
+func (s *Train) SetTarget(datasetID int64, t train.Target) (train.Target, error) {
+	t, err := s.trainService().SaveTarget(s.ctx(), datasetID, t)
+	if err == nil {
+		s.changed(datasetID) // Step 5's default model and the Train node follow
+	}
+	return t, err
+}
+
+// Attach records the model a TRL job trained, as a provider (Settings →
+// Providers: vLLM, Ollama, LM Studio, any OpenAI-compatible server) serves
+// it: one short chat request must come back from it, or nothing changes.
+// The job is then succeeded with that model and Step 7 uses it. Attaching
+// again replaces the model.
+func (s *Train) Attach(jobID int64, provider, model string) (train.Job, error) {
+	return s.control(func(ctx context.Context, id int64) (train.Job, error) {
+		return s.trainService().Attach(ctx, id, train.Attachment{Provider: provider, Model: model})
+	}, jobID)
+}
+
+// Detach forgets a TRL job's attached model: it is an exported bundle again.
+func (s *Train) Detach(jobID int64) (train.Job, error) {
+	return s.control(s.trainService().Detach, jobID)
+}
+
+// PickExportFolder opens the native save dialog for the folder the
+// training files go to (created by Export); "" if cancelled.
+func (s *Train) PickExportFolder(datasetID int64, trainer string) (string, error) {
+	if _, err := train.TrainerInfo(trainer); err != nil {
+		return "", err
+	}
+	d, err := s.Store.Dataset(s.ctx(), datasetID)
+	if err != nil {
+		return "", fmt.Errorf("dataset %d: %w", datasetID, err)
+	}
+	return s.pickSave("Export training files for "+trainer, topics.Slug(d.Name)+"-"+trainer+"-training")
+}
+
+// Export writes to dir what Start would send with these options (the
+// split's files in the trainer's format, the grader as it takes it, a
+// README.txt), without contacting any platform or recording a job.
+func (s *Train) Export(datasetID int64, opts train.Options, dir string) (train.Exported, error) {
+	if err := need("folder", dir); err != nil {
+		return train.Exported{}, err
+	}
+	in, err := train.GraderInputs(s.ctx(), s.Store, datasetID, opts.Trainer)
+	if err != nil {
+		return train.Exported{}, err
+	}
+	ex, err := s.trainService().Export(s.ctx(), datasetID, opts, in, dir)
+	if ex.Files == nil {
+		ex.Files, ex.Notes = []train.ExportFile{}, []string{}
+	}
+	return ex, err
 }

@@ -12,14 +12,20 @@ import (
 	"tracetune/backend/pipeline"
 )
 
-var benchmarkCommand = Command{Name: "benchmark", Usage: "benchmark --dataset N [--job J] [--seed S] [--limit K] [--json]",
+var benchmarkCommand = Command{Name: "benchmark",
+	Usage: "benchmark --dataset N [--job J] [--seed S] [--limit K]\n" +
+		"          [--base-model M [--base-provider P]] [--json]",
 	Summary: "grade the base and the tuned model on the validation split, before → after", Run: benchmarkCmd,
 	Help: `Step 7: the base model and the tuned model of a training job (--job, default
 the latest one that produced a model) answer the validation split that
 training held out; the dataset's grader scores both. Answers are stored as
 they arrive: running again with the same job, grader and models asks only
 what is missing. --seed makes the bootstrap interval repeatable; --limit
-benchmarks only the first K validation records.
+benchmarks only the first K validation records. --base-model compares the
+tuned model with another model instead of the one it was trained from (on
+--base-provider, default the tuned model's provider): your production model,
+say, to see whether the tuned one can replace it, or the base model as the
+server that serves a TRL-trained model names it.
 
 --json prints {"base":{"mean","model","provider","n","failed","latency_mean_ms",
 "latency_p50_ms","latency_p95_ms","prompt_tokens","completion_tokens","cost"},
@@ -34,8 +40,9 @@ var deployCommand = Command{Name: "deploy",
 		"       [--job J] [--preview] [--json]\n" +
 		"deploy --dataset N --target fireworks [--min-replicas 0] [--max-replicas 1]\n" +
 		"       [--job J] [--preview] [--json]\n" +
+		"deploy --dataset N --target azure [--capacity 1] [--job J] [--preview] [--json]\n" +
 		"deploy status --dataset N [--json] | deploy rollback --dataset N [--json]",
-	Summary: "route gateway traffic to the tuned model (replace, endpoint, A/B) or serve it on Fireworks", Run: deployCmd,
+	Summary: "route traffic to the tuned model (replace, endpoint, A/B) or serve it on Fireworks/Azure", Run: deployCmd,
 	Help: `Targets: litellm changes the proxy's model table through its model management
 API, reached through the LiteLLM source (--source, default the one the dataset
 pulls from) with its key from the keyring, which must be the master key or
@@ -64,6 +71,18 @@ replica runs, not per token; at zero replicas it costs nothing, and the first
 request after idle waits for a cold start. A FAILED deployment is deleted at
 once; stopping the wait (Ctrl-C) leaves it being created: run the command
 again to resume waiting, or roll it back to delete it.
+
+azure serves a model fine-tuned on Azure OpenAI, which answers nothing until
+it is deployed through Azure Resource Manager with the provider's service
+principal (providers add --kind azure … --subscription --resource-group
+--resource --tenant --client-id). The command PUTs a deployment (sku
+standard, --capacity in units of 1,000 tokens per minute, default 1: about
+1 request per minute, slow for a benchmark), waits for provisioningState
+Succeeded, then sends one tiny request until it answers (Azure says
+DeploymentNotReady for a while); the model is then called with the
+deployment's name. Cost: hosting bills by the hour whether it is used or
+not, until deploy rollback DELETEs it. Failed or Canceled deletes it at
+once; Ctrl-C leaves it: run the command again to resume with reads only.
 
 Every deployment records the before-state of each entry it touched; a
 failure midway rolls back what was done and says so. deploy rollback undoes
@@ -101,10 +120,12 @@ func benchmarkCmd(e *Env, args []string) error {
 	job := fs.Int64("job", 0, "training job (0: the latest with a model)")
 	seed := fs.Int64("seed", 1, "bootstrap seed")
 	limit := fs.Int("limit", 0, "at most this many validation records (0: all)")
+	baseProvider := fs.String("base-provider", "", "provider of --base-model (default the tuned model's)")
+	baseModel := fs.String("base-model", "", "model to compare the tuned one with (default its base model)")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	opts := deploy.BenchmarkOptions{JobID: *job, Seed: *seed, Limit: *limit}
+	opts := deploy.BenchmarkOptions{JobID: *job, Seed: *seed, Limit: *limit, BaseProvider: *baseProvider, BaseModel: *baseModel}
 	if err := opts.Validate(); err != nil {
 		return Usage("%v", err)
 	}
@@ -158,7 +179,7 @@ func deployCmd(e *Env, args []string) error {
 	}
 	fs := Flags("deploy")
 	ds := fs.String("dataset", "", "dataset name or id")
-	target := fs.String("target", "", "litellm, vllora, snippet or fireworks")
+	target := fs.String("target", "", "litellm, vllora, snippet, fireworks or azure")
 	source := fs.String("source", "", "gateway source (default: the dataset's)")
 	mode := fs.String("mode", "", "replace, endpoint or ab")
 	split := fs.Int("split", 0, "A/B: percent of traffic to the tuned model (default 10)")
@@ -168,11 +189,12 @@ func deployCmd(e *Env, args []string) error {
 	preview := fs.Bool("preview", false, "print the plan, change nothing")
 	minRep := fs.Int("min-replicas", 0, "fireworks: replicas kept running (0: scale to zero when idle)")
 	maxRep := fs.Int("max-replicas", 0, "fireworks: most replicas it scales up to (default 1)")
+	capacity := fs.Int("capacity", 0, "azure: units of 1,000 tokens per minute (default 1)")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
 	opts := deploy.Options{Target: *target, Source: *source, Mode: deploy.Mode(*mode), Split: *split, ModelName: *name, Credential: *cred, JobID: *job,
-		MinReplicas: *minRep, MaxReplicas: *maxRep}
+		MinReplicas: *minRep, MaxReplicas: *maxRep, Capacity: *capacity}
 	if err := opts.Validate(); err != nil {
 		return Usage("%v", err)
 	}
@@ -200,6 +222,10 @@ func deployCmd(e *Env, args []string) error {
 		// Said before anything is created: it bills by the GPU-second.
 		fmt.Fprintln(e.Err, "note:", deploy.FireworksCostNote)
 	}
+	if opts.Target == deploy.TargetAzure {
+		// Said before anything is created: it bills by the hour.
+		fmt.Fprintln(e.Err, "note:", deploy.AzureCostNote)
+	}
 	pr, err := e.Jobs.Run(e.Ctx, pipeline.DeployWork(e.Store, sourceSecrets(), d.ID, opts))
 	if err != nil {
 		return err
@@ -225,7 +251,7 @@ func printDeployment(w io.Writer, d deploy.Deployment) {
 	if d.Target == "snippet" && d.Snippet != "" {
 		fmt.Fprintln(w, d.Snippet)
 	}
-	if d.Target == deploy.TargetFireworks && d.State == "active" {
+	if (d.Target == deploy.TargetFireworks || d.Target == deploy.TargetAzure) && d.State == "active" {
 		fmt.Fprintln(w, "  model:", d.ModelName)
 	}
 }
@@ -246,6 +272,9 @@ func deployStatus(e *Env, args []string) error {
 	// An unfinished Fireworks deployment is read once, as train status does.
 	if _, ok, err := svc.ServingCheck(e.Ctx, d.ID); ok && err != nil {
 		fmt.Fprintln(e.Err, "note: Fireworks deployment:", err)
+	}
+	if _, ok, err := svc.AzureServingCheck(e.Ctx, d.ID); ok && err != nil {
+		fmt.Fprintln(e.Err, "note: Azure deployment:", err)
 	}
 	hist, err := svc.History(e.Ctx, d.ID)
 	if err != nil {

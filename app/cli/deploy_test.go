@@ -144,6 +144,32 @@ func TestDeployJourney(t *testing.T) {
 			t.Fatalf("figures: %s", out)
 		}
 	})
+	t.Run("benchmark against another base model", func(t *testing.T) {
+		// The production model, say: the responder answers right only as
+		// the tuned model, so "gpt-4o" on the same provider scores like
+		// the base did on these records.
+		out, errs, code := runIn(t, dir, "benchmark", "--dataset", "dep", "--base-model", "gpt-4o", "--json")
+		var r struct {
+			Base struct {
+				Model string   `json:"model"`
+				Mean  *float64 `json:"mean"`
+			} `json:"base"`
+			Tuned struct{ Model string } `json:"tuned"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.Base.Model != "gpt-4o" || r.Tuned.Model != cliTuned || r.Base.Mean == nil {
+			t.Fatalf("benchmark --base-model: %d %s %s", code, out, errs)
+		}
+		asked := 0
+		for _, q := range oa.Requests() {
+			var body struct{ Model string }
+			if strings.HasSuffix(q.Path, "/chat/completions") && json.Unmarshal(q.Body, &body) == nil && body.Model == "gpt-4o" {
+				asked++
+			}
+		}
+		if got := asked; got != 8 {
+			t.Fatalf("gpt-4o was asked %d times, want the 8 validation records", got)
+		}
+	})
 	t.Run("playground answers with both models", func(t *testing.T) {
 		out, errs, code := runIn(t, dir, "playground", "--dataset", "dep", "--prompt", "support question 5 please", "--json")
 		var r struct {

@@ -8,11 +8,12 @@ import (
 
 	"tracetune/backend/dryrun"
 	"tracetune/backend/pipeline"
+	"tracetune/backend/train"
 )
 
 var dryrunCommand = Command{Name: "dryrun",
 	Usage: "dryrun run --dataset N [--n 300] [--seed S] [--responses base|production]\n" +
-		"      [--regrade RUN] [--preview] [--json]\n" +
+		"      [--provider P] [--model M] [--regrade RUN] [--preview] [--json]\n" +
 		"dryrun show --dataset N [--run ID] [--samples] [--json]\n" +
 		"dryrun list --dataset N [--json]\n" +
 		"dryrun compare --dataset N --a ID --b ID [--json]",
@@ -28,6 +29,17 @@ the same command resumes the same run and asks nothing twice.
   --preview               print the sample size, model, estimated tokens, cost
                           and time, and spend nothing
   --seed S                sampling seed (default 1: the same records each time)
+  --provider P --model M  have model M answer through provider P (--model
+                          alone: through the training target's provider,
+                          else the base role's)
+
+The base model that answers is, by default, the dataset's training target
+(train target shows and sets it; Step 6's form sets it too): the model
+training fine-tunes. Start training needs a finished dry run on the current
+grader answered by that model, so a run with --model M counts for the Train
+gate only when M is the target's model (--preview and the run say so);
+otherwise it measures M for comparison. To train M, make it the target:
+train target --dataset N --model M.
 
 show prints a run's report (the newest finished one unless --run; --samples
 adds every sample with its answer, score and reasoning). With --json:
@@ -65,13 +77,16 @@ func dryrunRun(e *Env, args []string) error {
 	responses := fs.String("responses", dryrun.ResponsesBase, "base or production")
 	regrade := fs.Int64("regrade", 0, "re-grade this run's stored answers")
 	preview := fs.Bool("preview", false, "estimate only; spend nothing")
+	provider := fs.String("provider", "", "provider that answers (default: the training target's)")
+	model := fs.String("model", "", "model that answers (default: the training target's)")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
 	if *n < 1 {
 		return Usage("--n must be at least 1, not %d", *n)
 	}
-	opt := dryrun.Options{N: *n, Seed: *seed, Responses: *responses, Regrade: *regrade}
+	opt := dryrun.Options{N: *n, Seed: *seed, Responses: *responses, Regrade: *regrade,
+		Provider: strings.TrimSpace(*provider), Model: strings.TrimSpace(*model)}
 	if *regrade > 0 {
 		opt.Responses = "" // the source run's
 	}
@@ -94,6 +109,9 @@ func dryrunRun(e *Env, args []string) error {
 				fmt.Fprintf(w, ", about $%.4f", *p.Cost)
 			}
 			fmt.Fprintf(w, "\nexpected time: about %.0f s (%s)\n", p.Seconds, p.LatencyBasis)
+			if p.ForGate && p.Target.Model != "" {
+				fmt.Fprintf(w, "%s is the model Step 6 trains: this run counts for the Train gate\n", p.Model)
+			}
 			for _, x := range p.Notes {
 				fmt.Fprintln(w, "note:", x)
 			}
@@ -104,7 +122,12 @@ func dryrunRun(e *Env, args []string) error {
 		return err
 	}
 	rep, _ := p.Result.(dryrun.Report)
-	return e.Print(rep, func(w io.Writer) { printReport(w, rep) })
+	return e.Print(rep, func(w io.Writer) {
+		printReport(w, rep)
+		if opt.Responses != dryrun.ResponsesProduction && opt.Regrade == 0 {
+			gateNote(e, w, d.ID, rep.Model)
+		}
+	})
 }
 
 func dryrunShow(e *Env, args []string) error {
@@ -260,4 +283,15 @@ func printReport(w io.Writer, r dryrun.Report) {
 	if r.Stale {
 		fmt.Fprintln(w, "  stale:", r.StaleWhy)
 	}
+}
+
+// gateNote says, after a run of another model than the training target,
+// that the run does not count for the Train gate.
+func gateNote(e *Env, w io.Writer, datasetID int64, model string) {
+	t, ok, err := (&train.Service{Store: e.Store}).ChosenTarget(e.Ctx, datasetID)
+	if err != nil || !ok || t.Model == "" || model == "" || train.SameModel(model, t.Model) {
+		return
+	}
+	fmt.Fprintf(w, "  note: %s is not the model Step 6 trains (%s): this run does not count for the Train gate"+
+		" (train target --model %s makes it the target)\n", model, t.Model, model)
 }

@@ -14,6 +14,8 @@ import (
 var providersCommand = Command{Name: "providers",
 	Usage: "providers list | providers test [--name P]\n" +
 		"providers add --name P --kind K [--url U] [--key-stdin] [--api-version V] [--account A]\n" +
+		"       azure: [--subscription S --resource-group G --resource R --tenant T --client-id C\n" +
+		"       [--client-secret-stdin]]\n" +
 		"providers remove --name P",
 	Summary: "model providers: list, test (lists their models), add, remove", Run: providersCmd,
 	Help: `Model providers are OpenAI-compatible endpoints (openai, azure, openrouter,
@@ -26,6 +28,16 @@ database.
           accounts/<id>/…; the URL defaults to
           https://api.fireworks.ai/inference/v1 for chat, training uses
           https://api.fireworks.ai/v1/accounts/<id>)
+          azure, to deploy fine-tuned models (deploy --target azure):
+          --subscription, --resource-group and --resource (the Azure
+          OpenAI resource's name) say where it is in Azure Resource
+          Manager; --tenant and --client-id name an Entra service
+          principal with the Cognitive Services Contributor role on it.
+          Its client secret is read from $AZURE_CLIENT_SECRET, or with
+          --client-secret-stdin from standard input (the line after the
+          API key when --key-stdin is given too); never from a flag. It
+          goes to the keyring like the key. --arm-url and --login-url
+          are for sovereign clouds.
   remove  --name`}
 
 var rolesCommand = Command{Name: "roles", Usage: "roles list | roles set --role R --provider P --model M [--json]",
@@ -135,6 +147,15 @@ func providersCmd(e *Env, args []string) error {
 		keyStdin := fs.Bool("key-stdin", false, "read the API key from the first line of standard input")
 		fs.StringVar(&in.APIVersion, "api-version", "", "Azure api-version")
 		fs.StringVar(&in.Account, "account", "", "Fireworks account id")
+		var arm llm.AzureARMInput
+		fs.StringVar(&arm.Subscription, "subscription", "", "azure: subscription id of the resource")
+		fs.StringVar(&arm.ResourceGroup, "resource-group", "", "azure: resource group of the resource")
+		fs.StringVar(&arm.Resource, "resource", "", "azure: the Azure OpenAI resource's name")
+		fs.StringVar(&arm.Tenant, "tenant", "", "azure: Entra tenant id of the service principal")
+		fs.StringVar(&arm.ClientID, "client-id", "", "azure: the service principal's application (client) id")
+		fs.StringVar(&arm.ARMURL, "arm-url", "", "azure: Resource Manager URL (sovereign clouds)")
+		fs.StringVar(&arm.LoginURL, "login-url", "", "azure: Entra login URL (sovereign clouds)")
+		secretStdin := fs.Bool("client-secret-stdin", false, "azure: read the client secret from standard input")
 		fs.IntVar(&in.Concurrency, "concurrency", 0, "calls in flight at once")
 		fs.IntVar(&in.RPM, "rpm", 0, "requests per minute (0 = unlimited)")
 		fs.IntVar(&in.MaxRetries, "retries", 0, "retries on 429/5xx/network errors")
@@ -145,12 +166,28 @@ func providersCmd(e *Env, args []string) error {
 		if in.Name == "" || in.Kind == "" {
 			return Usage("providers add: --name and --kind are required")
 		}
+		stdin := bufio.NewReader(os.Stdin)
 		if *keyStdin {
-			line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			line, err := stdin.ReadString('\n')
 			if err != nil && err != io.EOF {
 				return fmt.Errorf("read key from stdin: %w", err)
 			}
 			in.APIKey = strings.TrimSpace(line)
+		}
+		if *secretStdin {
+			line, err := stdin.ReadString('\n')
+			if err != nil && err != io.EOF {
+				return fmt.Errorf("read the client secret from stdin: %w", err)
+			}
+			arm.ClientSecret = strings.TrimSpace(line)
+		} else if arm.ClientID != "" {
+			arm.ClientSecret = strings.TrimSpace(os.Getenv("AZURE_CLIENT_SECRET"))
+		}
+		if arm != (llm.AzureARMInput{}) {
+			if arm.ClientID != "" && arm.ClientSecret == "" {
+				return Usage("providers add: the client secret of --client-id: set AZURE_CLIENT_SECRET or pass --client-secret-stdin")
+			}
+			in.AzureARM = &arm
 		}
 		p, err := m.Add(e.Ctx, in)
 		if err != nil {
@@ -160,6 +197,9 @@ func providersCmd(e *Env, args []string) error {
 			fmt.Fprintf(w, "added provider %s (%s, %s)", p.Name, p.Kind, p.BaseURL)
 			if p.HasKey {
 				fmt.Fprintf(w, "; key stored in the %s", secrets.Default().Backend())
+			}
+			if a := p.AzureARM; a != nil {
+				fmt.Fprintf(w, "; deploys to resource %s (resource group %s) as client %s", a.Resource, a.ResourceGroup, a.ClientID)
 			}
 			fmt.Fprintln(w)
 		})

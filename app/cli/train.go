@@ -23,7 +23,12 @@ var trainCommand = Command{Name: "train",
 		"train status --dataset N [--job J] [--json]\n" +
 		"train logs --dataset N [--job J] [--after SEQ] [--json]\n" +
 		"train cancel|pause|resume --dataset N [--job J] [--json]\n" +
-		"train list --dataset N [--json]",
+		"train list --dataset N [--json]\n" +
+		"train target --dataset N [--trainer T] [--provider P] [--model M] [--json]\n" +
+		"train attach --dataset N [--job J] --provider P --model M [--json]\n" +
+		"train detach --dataset N [--job J] [--json]\n" +
+		"train export --dataset N --trainer openai|azure|fireworks|trl --out DIR [--seed S]\n" +
+		"      [--split 0.9] [--no-stratify] [--include-generated] [--model M] [--json]",
 	Summary: "Step 6: RFT on OpenAI, Azure OpenAI or Fireworks, or a TRL GRPO bundle for your own GPUs", Run: trainCmd,
 	Help: `start splits the dataset's valid records into training and validation
 (--split is the training share, 0.9 by default), stratified by leaf topic
@@ -82,7 +87,38 @@ at a step is null. logs prints the job's events oldest first
 --after SEQ for the newer ones). cancel, pause and resume act on the remote
 job and print it. list prints the dataset's jobs, newest first.
 Jobs survive the app: the window resumes polling every job not over when it
-starts, and a job started here shows there.`}
+starts, and a job started here shows there.
+
+target shows the dataset's training target ({"trainer","provider","model"}):
+what Step 6 trains, the model the dry run (Step 5) answers with by default
+and the one the Train gate expects a dry run of. It is the target last set
+here or in Step 6's form, unless a job started since (then that job's), else
+the training role's. With --trainer, --provider or --model it sets it (flags
+left out keep their value; a new trainer starts from its defaults; ""
+follows the training role / the trainer's default model).
+
+attach is for a TRL bundle (status "exported") you trained on your own GPUs
+and now serve yourself (vLLM, Ollama, LM Studio, any OpenAI-compatible
+server): --provider names that server as a Tracetune provider (providers add
+--kind vllm|ollama|lmstudio|other --url URL) and --model the id it
+serves the trained model as. One short chat request must come back from
+that model, or nothing changes and the error says why (with the ids the
+server lists). The job then is "succeeded" with that model (the bundle
+stays), and Step 7 (deploy benchmark, playground, gateways) uses it on that
+provider. attach again replaces it; detach makes the job a bundle again.
+Both print the job: {"job","status","provider","fine_tuned_model",
+"attached","out_dir","notes":[…],…}.
+
+export writes to --out DIR exactly what start would send, without
+contacting any platform or recording a job: the same split (same --seed,
+--split, --no-stratify, --include-generated), the lines in the trainer's
+format (train.jsonl and validation.jsonl; for trl the bundle's files),
+grader.json (openai, azure: method.reinforcement.grader; fireworks: the
+grader, with the evaluator package in tracetune-evaluator/) and README.txt
+naming the files and counts. No API key is written; a file already in DIR
+is never overwritten (the export is refused). It prints {"dir","trainer",
+"base_model","split_seed","train_count","validation_count",
+"files":[{"name","bytes","lines"}],"notes":[…]}.`}
 
 func trainCmd(e *Env, args []string) error {
 	control := func(action string) func(*Env, []string) error {
@@ -96,6 +132,10 @@ func trainCmd(e *Env, args []string) error {
 		Sub{"pause", control("pause")},
 		Sub{"resume", control("resume")},
 		Sub{"list", trainList},
+		Sub{"target", trainTarget},
+		Sub{"attach", trainAttach},
+		Sub{"detach", trainDetach},
+		Sub{"export", trainExport},
 	)
 }
 
@@ -373,6 +413,86 @@ func trainList(e *Env, args []string) error {
 				model = strings.TrimSpace(j.Error)
 			}
 			fmt.Fprintf(w, "%4d  %-6s %-17s %-26s %s\n", j.ID, j.Trainer, j.Status, j.BaseModel, model)
+		}
+	})
+}
+
+func trainAttach(e *Env, args []string) error {
+	fs := Flags("train attach")
+	var a train.Attachment
+	fs.StringVar(&a.Provider, "provider", "", "the provider that serves the trained model")
+	fs.StringVar(&a.Model, "model", "", "the model id it serves it as")
+	j, err := parseTrainJob(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if err := a.Validate(); err != nil {
+		return Usage("%v", err)
+	}
+	j, err = (&train.Service{Store: e.Store}).Attach(e.Ctx, j.ID, a)
+	if err != nil {
+		return err
+	}
+	return e.Print(j, func(w io.Writer) { printJob(w, j) })
+}
+
+func trainDetach(e *Env, args []string) error {
+	j, err := parseTrainJob(e, Flags("train detach"), args)
+	if err != nil {
+		return err
+	}
+	j, err = (&train.Service{Store: e.Store}).Detach(e.Ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	return e.Print(j, func(w io.Writer) { printJob(w, j) })
+}
+
+func trainExport(e *Env, args []string) error {
+	fs := Flags("train export")
+	ds := fs.String("dataset", "", "dataset name or id")
+	out := fs.String("out", "", "the folder to write the files to")
+	var o train.Options
+	fs.StringVar(&o.Trainer, "trainer", "", "openai, azure, fireworks or trl")
+	fs.StringVar(&o.Model, "model", "", "base model (trl: config.yaml)")
+	fs.Float64Var(&o.Split, "split", 0.9, "training share")
+	fs.BoolVar(&o.NoStratify, "no-stratify", false, "split without regard to topics")
+	fs.BoolVar(&o.IncludeGenerated, "include-generated", false, "let generated records into validation")
+	fs.Int64Var(&o.Seed, "seed", train.DefaultSeed, "split seed")
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if o.Trainer == "" {
+		return Usage("--trainer is required (openai, azure, fireworks or trl)")
+	}
+	if strings.TrimSpace(*out) == "" {
+		return Usage("--out DIR is required")
+	}
+	if o.Trainer == "fireworks" {
+		o.Hyper = train.DefaultHyperparameters("fireworks")
+	}
+	if err := o.Validate(); err != nil {
+		return Usage("%v", err)
+	}
+	d, err := e.Dataset(*ds)
+	if err != nil {
+		return err
+	}
+	in, err := train.GraderInputs(e.Ctx, e.Store, d.ID, o.Trainer)
+	if err != nil {
+		return err
+	}
+	ex, err := (&train.Service{Store: e.Store}).Export(e.Ctx, d.ID, o, in, *out)
+	if err != nil {
+		return err
+	}
+	return e.Print(ex, func(w io.Writer) {
+		fmt.Fprintf(w, "wrote %d train and %d validation records for %s to %s\n", ex.TrainCount, ex.ValidationCount, ex.Trainer, ex.Dir)
+		for _, f := range ex.Files {
+			fmt.Fprintf(w, "  %s\n", f.Name)
+		}
+		for _, n := range ex.Notes {
+			fmt.Fprintln(w, "  note:", n)
 		}
 	})
 }

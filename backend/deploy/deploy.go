@@ -41,7 +41,7 @@ const DefaultSplit = 10
 
 // Options say where and how to deploy.
 type Options struct {
-	Target string `json:"target"` // litellm, vllora, snippet or fireworks
+	Target string `json:"target"` // litellm, vllora, snippet, fireworks or azure
 	// Source is the gateway source to change (litellm, vllora); "" picks
 	// the dataset's source of the target's kind.
 	Source string `json:"source"`
@@ -61,12 +61,21 @@ type Options struct {
 	// target only): 0 and 0 mean 0 (scale to zero) and DefaultMaxReplicas.
 	MinReplicas int `json:"min_replicas"`
 	MaxReplicas int `json:"max_replicas"`
+	// Capacity sizes an Azure deployment (azure target only), in units of
+	// 1,000 tokens per minute: 0 means DefaultAzureCapacity.
+	Capacity int `json:"capacity"`
 }
 
 // Validate checks the options, naming the bad field.
 func (o Options) Validate() error {
 	if _, err := targetByName(o.Target); err != nil {
 		return err
+	}
+	if strings.EqualFold(o.Target, TargetAzure) {
+		return o.validateAzure()
+	}
+	if o.Capacity != 0 {
+		return fmt.Errorf("capacity applies to the azure target only: %w", ErrInvalid)
 	}
 	if strings.EqualFold(o.Target, TargetFireworks) {
 		return o.validateServe()
@@ -119,9 +128,11 @@ type Tuned struct {
 	BaseModel     string `json:"base_model"`
 	Model         string `json:"model"` // the fine-tuned model id (with #deployment once served on Fireworks)
 	GraderVersion string `json:"grader_version"`
-	// Deployment is the Fireworks deployment serving Model ("" otherwise).
+	// Deployment is the Fireworks or Azure deployment serving Model (""
+	// otherwise).
 	Deployment string `json:"deployment,omitempty"`
 	pending    string // why Model cannot be called yet ("" when it can)
+	raw        string // the model the job produced, when serving renamed Model (Azure)
 }
 
 // Service runs Step 7 on one store.
@@ -240,7 +251,7 @@ type Target interface {
 }
 
 // Targets are the deploy targets, in the order the panel offers them.
-var Targets = []Target{litellmTarget{}, vlloraTarget{}, snippetTarget{}, fireworksTarget{}}
+var Targets = []Target{litellmTarget{}, vlloraTarget{}, snippetTarget{}, fireworksTarget{}, azureTarget{}}
 
 func targetByName(name string) (Target, error) {
 	for _, t := range Targets {
@@ -248,7 +259,7 @@ func targetByName(name string) (Target, error) {
 			return t, nil
 		}
 	}
-	return nil, fmt.Errorf("target %q: want litellm, vllora, snippet or fireworks: %w", name, ErrInvalid)
+	return nil, fmt.Errorf("target %q: want litellm, vllora, snippet, fireworks or azure: %w", name, ErrInvalid)
 }
 
 // Deployment is a deployment as the panel and the CLI show it.
@@ -267,7 +278,7 @@ func toDeployment(r store.DeploymentRow) Deployment {
 // env resolves the tuned model and the gateway source of a target.
 func (s *Service) env(ctx context.Context, datasetID int64, t Target, o Options) (Env, error) {
 	get := s.tuned
-	if t.Name() == TargetFireworks {
+	if t.Name() == TargetFireworks || t.Name() == TargetAzure {
 		get = s.trained // it is what makes the model callable
 	}
 	tuned, err := get(ctx, datasetID, o.JobID)
@@ -362,6 +373,9 @@ func (s *Service) Deploy(ctx context.Context, datasetID int64, o Options) (Deplo
 	}
 	if strings.EqualFold(o.Target, TargetFireworks) {
 		return s.Serve(ctx, datasetID, o, nil)
+	}
+	if strings.EqualFold(o.Target, TargetAzure) {
+		return s.ServeAzure(ctx, datasetID, o, nil)
 	}
 	// A Fireworks deployment is a layer below: gateways route to it.
 	if cur, ok, err := s.inEffect(ctx, datasetID, isGateway); err != nil {

@@ -399,7 +399,7 @@ func (s *Service) inEffect(ctx context.Context, datasetID int64, match func(Depl
 	return Deployment{}, false, nil
 }
 
-func isGateway(d Deployment) bool { return !isServing(d) }
+func isGateway(d Deployment) bool { return !isServing(d) && !isAzureServe(d) }
 
 // served points a Fireworks-trained model at the deployment that serves
 // it, when one is READY; otherwise it notes why the model cannot be

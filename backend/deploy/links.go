@@ -54,6 +54,11 @@ func tunedFromTraining(ctx context.Context, s *Service, datasetID, jobID int64) 
 	t := Tuned{JobID: job.ID, Provider: job.Provider, BaseModel: job.BaseModel, Model: job.FineTunedModel, GraderVersion: job.GraderVersion}
 	if job.Provider != "" {
 		p, err := s.LLM.Get(ctx, job.Provider)
+		if err != nil && job.Attached {
+			// a TRL model the user serves: its provider may have been removed since
+			return Tuned{}, fmt.Errorf("training job %d: provider %s, which served the attached model %s: %w (attach it again in step 6)",
+				job.ID, job.Provider, job.FineTunedModel, err)
+		}
 		if err != nil {
 			return Tuned{}, fmt.Errorf("training job %d: its provider: %w", job.ID, err)
 		}
@@ -63,6 +68,9 @@ func tunedFromTraining(ctx context.Context, s *Service, datasetID, jobID int64) 
 		}
 	}
 	if err := s.served(ctx, datasetID, &t); err != nil {
+		return Tuned{}, err
+	}
+	if err := s.servedAzure(ctx, datasetID, &t); err != nil {
 		return Tuned{}, err
 	}
 	return t, nil
@@ -77,9 +85,10 @@ type Overview struct {
 	Benchmark  *Report      `json:"benchmark"` // the latest finished benchmark
 	Current    *Deployment  `json:"current"`   // the newest deployment in effect, else the latest
 	Targets    []TargetInfo `json:"targets"`
-	Trainer    string       `json:"trainer"` // the job's trainer: a fireworks model needs serving first
-	// Serving is the Fireworks deployment in effect for the dataset (nil
-	// when none): benchmarks and gateways call the model through it.
+	Trainer    string       `json:"trainer"` // the job's trainer: a fireworks or azure model needs serving first
+	// Serving is the Fireworks or Azure deployment in effect for the
+	// dataset (nil when none): benchmarks and gateways call the model
+	// through it.
 	Serving *Deployment `json:"serving"`
 }
 
@@ -98,8 +107,9 @@ func TargetInfos() []TargetInfo {
 		"vllora":    "vllora's API cannot route a model name to another model: only the new endpoint works (called by its provider-qualified name); otherwise use the snippet",
 		"snippet":   "changes nothing: configuration to paste into any gateway",
 		"fireworks": "serves a Fireworks-trained model on an on-demand deployment of your Fireworks account (billed per GPU-second while a replica runs; min replicas 0 scales to zero when idle); needed before benchmarks, the playground or a gateway can call it",
+		"azure":     "deploys an Azure-fine-tuned model on the provider's Azure OpenAI resource through Azure Resource Manager (hosting billed by the hour whether used or not; capacity 1 allows about 1 request per minute); needed before benchmarks, the playground or a gateway can call it",
 	}
-	modes := map[string][]Mode{"litellm": Modes, "vllora": {ModeEndpoint}, "snippet": Modes, "fireworks": {ModeServe}}
+	modes := map[string][]Mode{"litellm": Modes, "vllora": {ModeEndpoint}, "snippet": Modes, "fireworks": {ModeServe}, "azure": {ModeServe}}
 	out := make([]TargetInfo, 0, len(Targets))
 	for _, t := range Targets {
 		out = append(out, TargetInfo{Name: t.Name(), Kind: t.Kind(), Modes: modes[t.Name()], Note: notes[t.Name()]})
@@ -135,7 +145,7 @@ func (s *Service) Overview(ctx context.Context, datasetID int64) (Overview, erro
 	} else if ok {
 		o.Current = &cur
 	}
-	if sv, ok, err := s.inEffect(ctx, datasetID, isServing); err != nil {
+	if sv, ok, err := s.inEffect(ctx, datasetID, isAnyServe); err != nil {
 		return o, err
 	} else if ok {
 		o.Serving = &sv

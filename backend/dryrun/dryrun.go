@@ -80,28 +80,34 @@ func (o Options) withDefaults() Options {
 }
 
 // Answerer is the client and model that answer a new run's prompts: the
-// options' model and provider when given; else the model training would
-// fine-tune (train.ChosenTarget: the dataset's newest job, else the
-// training role), asked through its platform's provider or, for a TRL
-// bundle, through the base role's provider (the user's own serving); else
-// the base role's. So the score the dry run shows is measured on the model
-// training optimizes.
+// options' model and provider when given (either alone: with the
+// target's other half); else the model training would fine-tune
+// (train.ChosenTarget: the target Step 6 saved, the dataset's newest job,
+// else the training role), asked through its platform's provider or, for a
+// TRL bundle, through the base role's provider (the user's own serving);
+// else the base role's. So the score the dry run shows is measured on the
+// model training optimizes unless the user names another.
 func Answerer(ctx context.Context, st *store.Store, datasetID int64, opts Options) (*llm.Client, string, error) {
 	m := &llm.Manager{Store: st}
 	model, provider := opts.Model, opts.Provider
-	if provider == "" {
+	if provider == "" || model == "" {
 		t, ok, err := (&train.Service{Store: st}).ChosenTarget(ctx, datasetID)
 		if err != nil {
 			return nil, "", err
 		}
 		if ok {
-			provider = t.Provider
+			if provider == "" {
+				provider = t.Provider
+			}
 			if model == "" {
 				model = t.Model
 			}
 		}
 	}
 	if provider != "" {
+		if model == "" {
+			return nil, "", fmt.Errorf("name the model provider %s should answer with", provider)
+		}
 		c, err := m.Client(ctx, provider)
 		return c, model, err
 	}
@@ -110,6 +116,37 @@ func Answerer(ctx context.Context, st *store.Store, datasetID int64, opts Option
 		model = roleModel
 	}
 	return c, model, err
+}
+
+// Answering is who answers a new run and how that run stands with the
+// Train gate, which counts only runs answered by the model Step 6 trains.
+type Answering struct {
+	Provider string       `json:"provider"`
+	Model    string       `json:"model"`
+	Target   train.Target `json:"target"` // what Step 6 trains (Model "": nothing chosen yet)
+	// ForGate: a finished run with these answers can open the Train gate
+	// (any model does while no target is chosen).
+	ForGate bool `json:"for_gate"`
+}
+
+// Who says who answers a new base-model run with opts, and the training
+// target it is measured against. It spends nothing.
+func Who(ctx context.Context, st *store.Store, datasetID int64, opts Options) (Answering, error) {
+	var a Answering
+	t, ok, err := (&train.Service{Store: st}).ChosenTarget(ctx, datasetID)
+	if err != nil {
+		return a, err
+	}
+	if ok {
+		a.Target = t
+	}
+	c, model, err := Answerer(ctx, st, datasetID, opts)
+	if err != nil {
+		return a, err
+	}
+	a.Provider, a.Model = c.Name(), model
+	a.ForGate = a.Target.Model == "" || train.SameModel(model, a.Target.Model)
+	return a, nil
 }
 
 // Progress receives how many samples are graded of how many, and a line

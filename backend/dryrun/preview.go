@@ -13,6 +13,7 @@ import (
 	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/tokens"
+	"tracetune/backend/train"
 )
 
 // DefaultAnswerTokens is the assumed length of a base-model answer when no
@@ -46,6 +47,10 @@ type Preview struct {
 	LatencyBasis     string   `json:"latency_basis"`
 	GraderVersion    string   `json:"grader_version"`
 	Notes            []string `json:"notes"`
+	// Target is what Step 6 trains (Model "": nothing chosen); ForGate says
+	// whether this run can open the Train gate (answered by that model).
+	Target  train.Target `json:"target"`
+	ForGate bool         `json:"for_gate"`
 }
 
 // MakePreview estimates a dry run with opts: the sample it would take, the
@@ -91,6 +96,15 @@ func MakePreview(ctx context.Context, st *store.Store, datasetID int64, opts Opt
 			if p.Concurrency <= 0 {
 				p.Concurrency = llm.DefaultConcurrency
 			}
+		}
+		if t, ok, err := (&train.Service{Store: st}).ChosenTarget(ctx, datasetID); err != nil {
+			return p, err
+		} else if ok {
+			p.Target = t
+		}
+		p.ForGate = p.Model != "" && (p.Target.Model == "" || train.SameModel(p.Model, p.Target.Model))
+		if p.Model != "" && !p.ForGate {
+			p.Notes = append(p.Notes, fmt.Sprintf("%s is not the model Step 6 trains (%s): this run will not count for the Train gate", p.Model, p.Target.Model))
 		}
 	} else {
 		p.Concurrency = llm.DefaultConcurrency

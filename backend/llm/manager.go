@@ -65,6 +65,8 @@ type ProviderInfo struct {
 	store.Provider
 	HasKey  bool `json:"has_key"`
 	FromEnv bool `json:"from_env"` // defined by OPENAI_API_KEY / OPENAI_BASE_URL; read-only
+	// AzureARM is an Azure provider's Resource Manager access (nil: none).
+	AzureARM *AzureARMInfo `json:"azure_arm,omitempty"`
 }
 
 // ProviderInput is what a user enters for a provider.
@@ -78,6 +80,9 @@ type ProviderInput struct {
 	// Account is a Fireworks provider's account id; it is kept in the
 	// api_version column, which only Azure uses otherwise.
 	Account string `json:"account"`
+	// AzureARM is an Azure provider's Resource Manager access (deploying
+	// fine-tuned models): nil keeps it as it is, all fields "" removes it.
+	AzureARM *AzureARMInput `json:"azure_arm,omitempty"`
 	// Resilience settings; 0 = default.
 	Concurrency int `json:"concurrency"`
 	RPM         int `json:"rpm"`
@@ -198,7 +203,11 @@ func (m *Manager) List(ctx context.Context) ([]ProviderInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ProviderInfo{Provider: p, HasKey: k != ""})
+		arm, err := m.azureARMInfo(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ProviderInfo{Provider: p, HasKey: k != "", AzureARM: arm})
 	}
 	return out, nil
 }
@@ -219,7 +228,8 @@ func (m *Manager) Get(ctx context.Context, name string) (ProviderInfo, error) {
 	if err != nil {
 		return ProviderInfo{}, err
 	}
-	return ProviderInfo{Provider: p, HasKey: k != ""}, nil
+	arm, err := m.azureARMInfo(ctx, p)
+	return ProviderInfo{Provider: p, HasKey: k != "", AzureARM: arm}, err
 }
 
 // Add stores a new provider and its key (in the keyring, not the database).
@@ -232,6 +242,9 @@ func (m *Manager) Add(ctx context.Context, in ProviderInput) (ProviderInfo, erro
 	if key == "" && NeedsKey(p.Kind) {
 		return ProviderInfo{}, fmt.Errorf("provider %s: an API key is required for kind %s", p.Name, p.Kind)
 	}
+	if err := m.checkAzureARM(ctx, p, in.AzureARM); err != nil {
+		return ProviderInfo{}, err
+	}
 	p, err = m.Store.CreateProvider(ctx, p)
 	if err != nil {
 		return ProviderInfo{}, err
@@ -242,8 +255,15 @@ func (m *Manager) Add(ctx context.Context, in ProviderInput) (ProviderInfo, erro
 			return ProviderInfo{}, fmt.Errorf("provider %s: store its key: %w", p.Name, err)
 		}
 	}
+	if err := m.saveAzureARM(ctx, p, in.AzureARM); err != nil {
+		bg := context.WithoutCancel(ctx)
+		_ = m.Store.DeleteProvider(bg, p.ID)
+		_ = m.setKey(bg, p.ID, "")
+		return ProviderInfo{}, err
+	}
 	forget(p.Name)
-	return ProviderInfo{Provider: p, HasKey: key != ""}, nil
+	arm, err := m.azureARMInfo(ctx, p)
+	return ProviderInfo{Provider: p, HasKey: key != "", AzureARM: arm}, err
 }
 
 // Update changes a provider; an empty APIKey keeps the stored key unless
@@ -258,6 +278,9 @@ func (m *Manager) Update(ctx context.Context, id int64, in ProviderInput) (Provi
 		return ProviderInfo{}, err
 	}
 	p.ID = id
+	if err := m.checkAzureARM(ctx, p, in.AzureARM); err != nil {
+		return ProviderInfo{}, err
+	}
 	p, err = m.Store.UpdateProvider(ctx, p)
 	if err != nil {
 		return ProviderInfo{}, err
@@ -271,6 +294,9 @@ func (m *Manager) Update(ctx context.Context, id int64, in ProviderInput) (Provi
 	}
 	if err != nil {
 		return ProviderInfo{}, fmt.Errorf("provider %s: store its key: %w", p.Name, err)
+	}
+	if err := m.saveAzureARM(ctx, p, in.AzureARM); err != nil {
+		return ProviderInfo{}, err
 	}
 	forget(old.Name)
 	forget(p.Name)
@@ -289,6 +315,9 @@ func (m *Manager) Remove(ctx context.Context, id int64) error {
 	forget(p.Name)
 	if err := m.setKey(ctx, id, ""); err != nil {
 		return fmt.Errorf("provider %s removed, but its key could not be deleted: %w", p.Name, err)
+	}
+	if err := m.forgetAzureARM(ctx, id); err != nil {
+		return fmt.Errorf("provider %s removed, but its client secret could not be deleted: %w", p.Name, err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"tracetune/backend/train"
 
 	"tracetune/backend/deploy"
 	"tracetune/backend/jobs"
@@ -58,6 +59,13 @@ func DeployWork(st *store.Store, sec *secrets.Store, datasetID int64, opts deplo
 				}
 				return "served on Fireworks: " + d.Message, nil
 			}
+			if opts.Target == deploy.TargetAzure {
+				d, err = deploy.New(st, sec).ServeAzure(ctx, datasetID, opts, deploy.Progress(report))
+				if err != nil {
+					return "", err
+				}
+				return "served on Azure: " + d.Message, nil
+			}
 			d, err = deploy.New(st, sec).Deploy(ctx, datasetID, opts)
 			if err != nil {
 				return "", err
@@ -80,6 +88,14 @@ func ResumeServeWork(ctx context.Context, st *store.Store, sec *secrets.Store) (
 	out := make([]jobs.Job, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, DeployWork(st, sec, id, deploy.Options{Target: deploy.TargetFireworks, Mode: deploy.ModeServe}))
+	}
+	// Azure waits too: resuming reads the deployment, never PUTs it again.
+	az, err := deploy.PendingAzureServes(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range az {
+		out = append(out, DeployWork(st, sec, id, deploy.Options{Target: deploy.TargetAzure, Mode: deploy.ModeServe}))
 	}
 	return out, nil
 }
@@ -112,6 +128,9 @@ func deployRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 	}
 	if o.JobID == 0 {
 		s.Status, s.Needs = Waiting, "a finished training job (step 6) with a tuned model"
+		if j, ok, err := train.Latest(ctx, st, datasetID); err == nil && ok && j.Status == train.StatusExported {
+			s.Needs = "the model trained with the TRL bundle: serve it, then attach it in step 6"
+		}
 		return nil
 	}
 	if b := o.Benchmark; b != nil {
@@ -126,6 +145,9 @@ func deployRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 	}
 	if o.Trainer == deploy.TargetFireworks && (o.Serving == nil || o.Serving.TunedModel != o.TunedModel) {
 		s.Needs = "serve the Fireworks model on an on-demand deployment (Deploy → fireworks; billed per GPU-second while it runs), then benchmarks and a gateway deployment"
+	}
+	if o.Trainer == deploy.TargetAzure && (o.Serving == nil || o.Serving.TunedModel != o.TunedModel) {
+		s.Needs = "deploy the Azure fine-tuned model (Deploy → Serve on Azure; hosting billed by the hour), then benchmarks and a gateway deployment"
 	}
 	cur := o.Current
 	if cur == nil {

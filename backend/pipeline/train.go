@@ -193,33 +193,9 @@ func dryRunIssue(gate *TrainGate, runs []dryrun.Run) *GateIssue {
 
 // trainInputs exports the grader for the trainer and names the dry run.
 func trainInputs(ctx context.Context, st *store.Store, datasetID int64, trainer string, gate TrainGate) (train.Inputs, error) {
-	in := train.Inputs{GraderVersion: gate.GraderVersion, DryRunID: gate.DryRunID, DryRunVerdict: gate.DryRunVerdict,
-		OverrideReason: gate.OverrideReason}
-	g, _, err := grader.Load(ctx, st, datasetID)
-	if err != nil {
-		return in, err
-	}
-	switch trainer {
-	case "trl":
-		if in.RewardPy, err = grader.ExportTRL(g); err != nil {
-			return in, fmt.Errorf("export the grader as reward.py: %w", err)
-		}
-		if in.GraderJSON, err = g.Canonical(); err != nil {
-			return in, err
-		}
-	case "fireworks":
-		if in.Evaluator, err = grader.ExportFireworks(g); err != nil {
-			return in, fmt.Errorf("export the grader as a Fireworks evaluator: %w", err)
-		}
-		if in.Grader, err = g.Canonical(); err != nil {
-			return in, err
-		}
-	default:
-		if in.Grader, err = grader.ExportOpenAI(g, trainer == "azure"); err != nil {
-			return in, fmt.Errorf("export the grader for %s: %w", trainer, err)
-		}
-	}
-	return in, nil
+	in, err := train.GraderInputs(ctx, st, datasetID, trainer)
+	in.DryRunID, in.DryRunVerdict, in.OverrideReason = gate.DryRunID, gate.DryRunVerdict, gate.OverrideReason
+	return in, err
 }
 
 // StartTrain checks the gates, exports the grader and starts the job with
@@ -339,7 +315,10 @@ func trainRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, s
 	case train.StatusSucceeded:
 		s.Status, s.Figure = Complete, j.FineTunedModel
 	case train.StatusExported:
+		// Tracetune's part is done; the model comes back once the user
+		// serves what the bundle trained and attaches it.
 		s.Status, s.Figure = Complete, "TRL bundle exported"
+		s.Needs = "train with the bundle on your GPUs, serve the model, then attach it here (Attach the model you trained) so Step 7 can benchmark and deploy it"
 	case train.StatusFailed:
 		s.Status, s.Needs = Failed, j.Error
 	case train.StatusCancelled:

@@ -178,6 +178,21 @@ func (s *Store) UpdateTrainJob(ctx context.Context, j TrainJob) error {
 	return nil
 }
 
+// SetTrainJobModel records the model a job's training produced and the
+// provider that serves it, with its status and notes: a TRL job's model
+// attached (or detached) after training on the user's own GPUs.
+func (s *Store) SetTrainJobModel(ctx context.Context, id int64, provider, model, status, notes string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE train_jobs SET provider=?, fine_tuned_model=?, status=?, notes=?, updated_at=? WHERE id=?`,
+		provider, model, status, orJSON(notes, "[]"), now(), id)
+	if err != nil {
+		return fmt.Errorf("update training job %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("training job %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
 // TrainJob returns one job.
 func (s *Store) TrainJob(ctx context.Context, id int64) (TrainJob, error) {
 	j, err := scanTrainJob(s.db.QueryRowContext(ctx, `SELECT `+trainJobCols+` FROM train_jobs WHERE id=?`, id))

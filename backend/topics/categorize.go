@@ -87,50 +87,51 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 	if err != nil {
 		return res, fmt.Errorf("model provider: %w", err)
 	}
-	c, err := s.loadCorpus(ctx, datasetID, progress)
-	if err != nil {
+	// Unlabeled mode reads only the records without a topic (the offline
+	// path may read the rest once, see catmodel.go); recategorizing all
+	// reads every record.
+	var tg *targets
+	if opt.Mode == ModeAll {
+		c, err := s.loadCorpus(ctx, datasetID, progress)
+		if err != nil {
+			return res, err
+		}
+		all := targetsOf(c, opt)
+		tg = &all
+	} else if tg, err = s.uncategorized(ctx, datasetID, opt.afterID, progress); err != nil {
 		return res, err
 	}
-	leafIdx := map[int64]int{}
-	for j, t := range leaves {
-		leafIdx[t.ID] = j
-	}
-	var targets []int
-	for i := range c.ids {
-		if (opt.Mode == ModeAll && c.methods[i] != record.MethodManual) || (opt.Mode == ModeUnlabeled && c.topic[i] == 0 && c.ids[i] > opt.afterID) {
-			targets = append(targets, i)
-		}
-	}
-	if len(targets) == 0 {
+	if len(tg.ids) == 0 {
 		return res, nil
-	}
-	res.Processed = len(targets)
-	texts := make([]string, len(targets))
-	for k, i := range targets {
-		texts[k] = c.texts[i]
 	}
 
 	if len(leaves) == 1 {
 		// One topic: there is nothing to decide, and nothing to review.
-		as := make([]store.Assignment, len(targets))
-		for k, i := range targets {
-			as[k] = store.Assignment{RecordID: c.ids[i], TopicID: leaves[0].ID, Confidence: 1, Method: record.MethodOnly}
+		as := make([]store.Assignment, len(tg.ids))
+		for k, id := range tg.ids {
+			as[k] = store.Assignment{RecordID: id, TopicID: leaves[0].ID, Confidence: 1, Method: record.MethodOnly}
 		}
+		res.Processed = len(as)
 		res.ByMethod[record.MethodOnly] = len(as)
 		return res, s.st.SetAssignments(ctx, datasetID, as)
 	}
-	kwTopic, kwConf := keywordMatch(texts, leaves)
-	sim, err := s.similarity(ctx, ai, c, targets, leaves, leafIdx, progress)
+	sim, err := s.similarity(ctx, ai, datasetID, opt, tg, leaves, progress)
 	if err != nil {
 		return res, err
 	}
 	res.Vectors = sim.vectors
 	res.Warnings = append(res.Warnings, sim.warnings...)
+	if len(tg.ids) == 0 {
+		return res, nil
+	}
+	res.Processed = len(tg.ids)
+	texts := tg.texts
+	kwTopic, kwConf := keywordMatch(texts, leaves)
 
-	as := make([]store.Assignment, len(targets))
+	as := make([]store.Assignment, len(tg.ids))
 	var low []int
-	for k, i := range targets {
-		a := store.Assignment{RecordID: c.ids[i]}
+	for k, id := range tg.ids {
+		a := store.Assignment{RecordID: id}
 		switch {
 		case kwTopic[k] >= 0 && kwConf[k] >= record.LowConfidence:
 			a.TopicID, a.Confidence, a.Method = leaves[kwTopic[k]].ID, kwConf[k], record.MethodKeyword
@@ -168,6 +169,12 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 		res.ByMethod[a.Method]++
 		if a.Confidence < record.LowConfidence {
 			res.LowConfidence++
+		}
+	}
+	if sim.off != nil {
+		if err := sim.off.save(ctx, s.st, datasetID, as); err != nil {
+			// The assignments stand; the next run rebuilds the sums.
+			res.Warnings = append(res.Warnings, err.Error())
 		}
 	}
 	return res, nil
@@ -250,23 +257,20 @@ type simResult struct {
 	conf     []float64
 	vectors  string
 	warnings []string
+	off      *offlineRun // the offline path's vectors, whose sums save stores
 }
 
 // similarity scores each target against each leaf. A topic's prototype
-// starts as the vector of its name, description and keywords, plus the
-// records already on it; two rounds then pull each prototype towards the
-// records it wins, which keeps the topic's wording in charge while
-// adapting to how users actually phrase it.
-func (s *Service) similarity(ctx context.Context, ai AI, c *corpus, targets []int, leaves []record.Topic, leafIdx map[int64]int, progress Progress) (simResult, error) {
+// starts as the vector of its name, description and keywords, plus (offline)
+// the records already on it; two rounds then pull each prototype towards
+// the records it wins, which keeps the topic's wording in charge while
+// adapting to how users actually phrase it. Offline, tg may be re-read
+// with the whole dataset (catmodel.go).
+func (s *Service) similarity(ctx context.Context, ai AI, datasetID int64, opt CategorizeOptions, tg *targets, leaves []record.Topic, progress Progress) (simResult, error) {
 	res := simResult{vectors: VectorsTFIDF}
-	var docs, seedDocs space
-	var seedTopic []int
+	var docs space
 	var topicVecs [][]float32
 	if ai != nil {
-		texts := make([]string, len(targets))
-		for k, i := range targets {
-			texts[k] = c.texts[i]
-		}
 		tt := make([]string, len(leaves))
 		for j, t := range leaves {
 			tt[j] = topicText(t)
@@ -274,7 +278,7 @@ func (s *Service) similarity(ctx context.Context, ai AI, c *corpus, targets []in
 		tv, err := embedAll(ctx, ai, tt, nil, "topics")
 		if err == nil {
 			var dv [][]float32
-			dv, err = embedAll(ctx, ai, texts, progress, "prompts")
+			dv, err = embedAll(ctx, ai, tg.texts, progress, "prompts")
 			docs, topicVecs = &denseSpace{docs: dv}, tv
 		}
 		switch {
@@ -287,29 +291,30 @@ func (s *Service) similarity(ctx context.Context, ai AI, c *corpus, targets []in
 			return res, fmt.Errorf("embed for categorization: %w", err)
 		}
 	}
+	seedSum := make([][]float32, len(leaves))
+	seedN := make([]int, len(leaves))
 	if docs == nil {
-		// The vectors offline discovery clustered, so that categories
-		// follow the topics as they were found.
-		f := offlineFeatures(c.texts)
-		f.reduce(1)
-		all := f.space()
-		docs = subset(all, targets)
-		isTarget := make([]bool, len(c.texts))
-		for _, i := range targets {
-			isTarget[i] = true
+		// The vectors offline discovery clustered (without its neighbour
+		// smoothing), so that categories follow the topics as they were
+		// found.
+		run, err := s.offlineVectors(ctx, datasetID, opt, tg, progress)
+		if err != nil {
+			return res, err
 		}
-		var seedIdx []int
-		for i, tp := range c.topic {
-			if j, ok := leafIdx[tp]; ok && !isTarget[i] {
-				seedIdx = append(seedIdx, i)
-				seedTopic = append(seedTopic, j)
-			}
+		if len(tg.ids) == 0 {
+			return res, nil
 		}
-		seedDocs = subset(all, seedIdx)
+		res.off, docs = run, run.docs
 		topicVecs = make([][]float32, len(leaves))
 		for j, t := range leaves {
-			topicVecs[j] = f.vector(topicText(t))
-			normalize(topicVecs[j])
+			topicVecs[j] = run.model.topicVector(topicText(t))
+			if sum := run.seeds[t.ID]; sum != nil && sum.N > 0 {
+				seedSum[j] = make([]float32, len(sum.Vec))
+				for x, v := range sum.Vec {
+					seedSum[j][x] = float32(v)
+				}
+				seedN[j] = int(sum.N)
+			}
 		}
 	}
 	n, dim := docs.len(), docs.dim()
@@ -317,15 +322,9 @@ func (s *Service) similarity(ctx context.Context, ai AI, c *corpus, targets []in
 	for j := range protos {
 		protos[j] = append([]float32(nil), topicVecs[j]...)
 	}
-	seedSum := make([][]float32, len(leaves))
-	seedN := make([]int, len(leaves))
 	for j := range seedSum {
-		seedSum[j] = make([]float32, dim)
-	}
-	if seedDocs != nil {
-		for i, j := range seedTopic {
-			seedDocs.addTo(i, seedSum[j])
-			seedN[j]++
+		if seedSum[j] == nil {
+			seedSum[j] = make([]float32, dim)
 		}
 	}
 	blend := func(members [][]float32, count []int) {

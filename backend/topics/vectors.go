@@ -426,11 +426,27 @@ func offlineFeatures(texts []string) features {
 // text for a reduction to learn from). It reads the texts once and lets
 // them go.
 func (f *features) reduce(seed int64) {
+	mixed := f.fitReduction(seed)
+	if mixed == nil {
+		return
+	}
+	f.dense = f.lsa.embed(mixed)
+	if len(mixed.docs) <= smoothMax {
+		// Twice: neighbours of neighbours count too (k = 77 NMI 0.671 →
+		// 0.673–0.683 over two seeds).
+		f.dense = smooth(smooth(f.dense, smoothNbrs), smoothNbrs)
+	}
+}
+
+// fitReduction fits the character n-gram vocabulary and the LSA on the
+// texts and returns the mixed vectors it read (nil, and no LSA, on too
+// little text). It lets the texts go.
+func (f *features) fitReduction(seed int64) *sparseSpace {
 	n := len(f.sparse.docs)
 	texts := f.texts
 	f.texts = nil
 	if n < 50 || len(f.tf.terms) < 2*lsaDims || len(texts) != n {
-		return
+		return nil
 	}
 	f.chars = fitChars(texts)
 	mixed := &sparseSpace{d: f.sparse.d + len(f.chars.terms), docs: make([]sparseVec, n)}
@@ -441,12 +457,10 @@ func (f *features) reduce(seed int64) {
 		fit = subset(mixed, idx).(*sparseSpace)
 	}
 	f.lsa = fitLSA(fit, lsaDims, seed)
-	f.dense = f.lsa.embed(mixed)
-	if n <= smoothMax {
-		// Twice: neighbours of neighbours count too (k = 77 NMI 0.671 →
-		// 0.673–0.683 over two seeds).
-		f.dense = smooth(smooth(f.dense, smoothNbrs), smoothNbrs)
+	if f.lsa == nil {
+		return nil
 	}
+	return mixed
 }
 
 // space is the vector set offline discovery clusters.

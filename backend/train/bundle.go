@@ -118,6 +118,17 @@ func writeBundle(dir string, s Submission) error {
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return err
 	}
+	for name, b := range bundleFiles(s) {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bundleFiles are the bundle's files by slash-separated name: what Start
+// writes to the bundle folder and Export to the folder it is given.
+func bundleFiles(s Submission) map[string][]byte {
 	h := s.Hyper
 	d := DefaultHyperparameters("trl")
 	if h.Epochs == 0 {
@@ -160,12 +171,7 @@ func writeBundle(dir string, s Submission) error {
 	}
 	mb, _ := json.MarshalIndent(m, "", "  ")
 	files["manifest.json"] = append(mb, '\n')
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return files
 }
 
 // zipDir writes every file under dir into a zip at path, names relative

@@ -37,6 +37,14 @@ type Inputs struct {
 	OverrideReason string
 }
 
+// check says whether the inputs carry the grader export the trainer needs.
+func (in Inputs) check(info Info) error {
+	if info.Remote && len(bytes.TrimSpace(in.Grader)) == 0 || !info.Remote && strings.TrimSpace(in.RewardPy) == "" {
+		return invalid("the grader has no export for trainer %s: configure the grader in Step 4", info.Name)
+	}
+	return nil
+}
+
 // Service starts and follows training jobs. Zero fields take defaults:
 // providers from the process's secrets, a 5-minute HTTP client, polling
 // every 5 s backing off to 60 s while nothing changes.
@@ -112,8 +120,8 @@ func (s *Service) Start(ctx context.Context, datasetID int64, o Options, in Inpu
 	if in.OverrideReason == "" && o.OverrideNoGo && strings.EqualFold(in.DryRunVerdict, "NO-GO") {
 		in.OverrideReason = "NO-GO"
 	}
-	if info.Remote && len(bytes.TrimSpace(in.Grader)) == 0 || !info.Remote && strings.TrimSpace(in.RewardPy) == "" {
-		return Job{}, invalid("the grader has no export for trainer %s: configure the grader in Step 4", o.Trainer)
+	if err := in.check(info); err != nil {
+		return Job{}, err
 	}
 	row := store.TrainJob{DatasetID: datasetID, Trainer: o.Trainer, GraderVersion: in.GraderVersion, DryRunID: in.DryRunID,
 		DryRunVerdict: in.DryRunVerdict, OverrideNoGo: in.OverrideReason != "", OverrideReason: in.OverrideReason, SplitSeed: o.Seed,
@@ -251,6 +259,8 @@ func (s *Service) Target(ctx context.Context, o Options) (Target, error) {
 }
 
 // ChosenTarget is what the dataset trains when nobody says otherwise: the
+// target saved with SaveTarget (Step 6's form, `train target`) unless a
+// job started after it; else the
 // trainer, provider and base model of its newest job; else the trainer
 // that serves the training role's provider (openai for OpenAI-compatible,
 // azure, fireworks) with the role's model. ok is false when neither
@@ -260,9 +270,20 @@ func (s *Service) ChosenTarget(ctx context.Context, datasetID int64) (Target, bo
 	if err != nil {
 		return Target{}, false, err
 	}
+	var newest *store.TrainJob
+	if len(jobs) > 0 {
+		newest = &jobs[0]
+	}
+	if t, ok, err := s.savedTarget(ctx, datasetID, newest); err != nil || ok {
+		return t, ok, err
+	}
 	if len(jobs) > 0 && jobs[0].BaseModel != "" {
 		j := jobs[0]
-		return Target{Trainer: j.Trainer, Provider: j.Provider, Model: j.BaseModel}, true, nil
+		t := Target{Trainer: j.Trainer, Provider: j.Provider, Model: j.BaseModel}
+		if info, err := TrainerInfo(j.Trainer); err == nil && !info.Remote {
+			t.Provider = "" // a TRL job's provider serves its attached model; it trains nothing
+		}
+		return t, true, nil
 	}
 	m := s.providers()
 	roles, err := m.Roles(ctx)
@@ -375,34 +396,15 @@ func (s *Service) submit(ctx context.Context, tr Trainer, row store.TrainJob, o 
 	if release, ok := preparing.claim(s.Store, row.ID); ok {
 		defer release()
 	}
-	var trainBuf, validBuf bytes.Buffer
-	err := eachRecord(ctx, s.Store, row.DatasetID, sp.Rows, func(rec record.Record, part string) error {
-		line, err := tr.Line(rec)
-		if err != nil {
-			return err
-		}
-		b := &trainBuf
-		if part == PartValidation {
-			b = &validBuf
-		}
-		b.Write(line)
-		b.WriteByte('\n')
-		return nil
-	})
+	sub, err := s.prepare(ctx, tr, row, o, in, sp)
 	if err != nil {
-		return s.fail(ctx, row, fmt.Errorf("write the training files: %w", err))
+		return s.fail(ctx, row, err)
 	}
 	token, err := s.jobToken(ctx, row.ID)
 	if err != nil {
 		return s.fail(ctx, row, err)
 	}
-	sub := Submission{Model: row.BaseModel, Suffix: o.Suffix, Seed: o.Seed, Train: trainBuf.Bytes(), Valid: validBuf.Bytes(),
-		Grader: in.Grader, Hyper: o.Hyper, ResponseFormat: o.ResponseFormat, Evaluator: in.Evaluator,
-		Metadata: map[string]string{metaKey: token, "dataset": strconv.FormatInt(row.DatasetID, 10), "grader_version": trimTo(in.GraderVersion, 512)},
-		Bundle: BundleSpec{Dir: bundleDir(s.Store, row, o), Zip: !o.NoZip, RewardPy: in.RewardPy, GraderJSON: in.GraderJSON,
-			Manifest: Manifest{Job: row.ID, Dataset: row.DatasetID, GraderVersion: row.GraderVersion, DryRunID: row.DryRunID,
-				DryRunVerdict: row.DryRunVerdict, OverrideNoGo: row.OverrideNoGo, SplitSeed: row.SplitSeed, Stratified: !o.NoStratify,
-				TrainRows: sp.Train, EvalRows: sp.Valid}}}
+	sub.Metadata[metaKey] = token
 	r, err := tr.Submit(ctx, sub)
 	if err != nil && ctx.Err() != nil && tr.Info().Remote {
 		// Stopped while the create request was out: the platform may have
@@ -429,6 +431,36 @@ func (s *Service) submit(ctx context.Context, tr Trainer, row store.TrainJob, o 
 		_, _ = s.pullEvents(ctx, tr, &row) // the first log lines ("Validating training file…")
 	}
 	return Get(ctx, s.Store, row.ID)
+}
+
+// prepare writes the split in the trainer's line format and assembles
+// what the trainer gets: the one preparation Start submits and Export
+// writes to a folder.
+func (s *Service) prepare(ctx context.Context, tr Trainer, row store.TrainJob, o Options, in Inputs, sp splitResult) (Submission, error) {
+	var trainBuf, validBuf bytes.Buffer
+	err := eachRecord(ctx, s.Store, row.DatasetID, sp.Rows, func(rec record.Record, part string) error {
+		line, err := tr.Line(rec)
+		if err != nil {
+			return err
+		}
+		b := &trainBuf
+		if part == PartValidation {
+			b = &validBuf
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+		return nil
+	})
+	if err != nil {
+		return Submission{}, fmt.Errorf("write the training files: %w", err)
+	}
+	return Submission{Model: row.BaseModel, Suffix: o.Suffix, Seed: o.Seed, Train: trainBuf.Bytes(), Valid: validBuf.Bytes(),
+		Grader: in.Grader, Hyper: o.Hyper, ResponseFormat: o.ResponseFormat, Evaluator: in.Evaluator,
+		Metadata: map[string]string{"dataset": strconv.FormatInt(row.DatasetID, 10), "grader_version": trimTo(in.GraderVersion, 512)},
+		Bundle: BundleSpec{Dir: bundleDir(s.Store, row, o), Zip: !o.NoZip, RewardPy: in.RewardPy, GraderJSON: in.GraderJSON,
+			Manifest: Manifest{Job: row.ID, Dataset: row.DatasetID, GraderVersion: row.GraderVersion, DryRunID: row.DryRunID,
+				DryRunVerdict: row.DryRunVerdict, OverrideNoGo: row.OverrideNoGo, SplitSeed: row.SplitSeed, Stratified: !o.NoStratify,
+				TrainRows: sp.Train, EvalRows: sp.Valid}}}, nil
 }
 
 func trimTo(s string, n int) string {

@@ -253,6 +253,7 @@ type Job struct {
 	RemoteStatus   string    `json:"remote_status,omitempty"`
 	RemoteID       string    `json:"remote_id,omitempty"`
 	FineTunedModel string    `json:"fine_tuned_model"`
+	Attached       bool      `json:"attached"` // a TRL job's model, attached as its provider serves it
 	Error          string    `json:"error,omitempty"`
 	GraderVersion  string    `json:"grader_version"`
 	DryRunID       int64     `json:"dry_run_id"`
@@ -280,6 +281,9 @@ func fromRow(r store.TrainJob) Job {
 		GraderVersion: r.GraderVersion, DryRunID: r.DryRunID, DryRunVerdict: r.DryRunVerdict, OverrideNoGo: r.OverrideNoGo, OverrideReason: r.OverrideReason,
 		SplitSeed: r.SplitSeed, TrainCount: r.TrainCount, ValidCount: r.ValidCount, TrainFile: r.TrainFile, ValidFile: r.ValidFile,
 		OutDir: r.OutDir, TrainedTokens: r.TrainedTokens, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
+	if info, err := TrainerInfo(r.Trainer); err == nil && !info.Remote {
+		j.Attached = r.FineTunedModel != ""
+	}
 	_ = json.Unmarshal([]byte(r.Options), &j.Options)
 	_ = json.Unmarshal([]byte(r.Notes), &j.Notes)
 	if j.Notes == nil {

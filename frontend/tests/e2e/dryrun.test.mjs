@@ -250,5 +250,37 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   await shot(page, 'sample');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
+
+  // Who answers: the model Step 6 will train, else (none chosen) the base
+  // role. Step 6's form saves its choice as the training target (here
+  // through its binding: a TRL bundle, served by the base role's provider);
+  // Step 5 follows it, and another model is a one-off that does not count
+  // for the Train gate.
+  const answers = page.getByTestId('dryrun-answers');
+  assert.match(await answers.textContent(), new RegExp(`Answers from: fake-chat via ${provider.name}`));
+  await call(page, 'Train.SetTarget', id, { trainer: 'trl', provider: '', model: 'Qwen/Qwen3-1.7B' });
+  await page.waitForFunction(() => document.querySelector('[data-testid="dryrun-answers-model"]')?.textContent === 'Qwen/Qwen3-1.7B');
+  assert.match(await answers.textContent(), /the model Step 6 will train/);
+  await page.getByTestId('dryrun-other').click();
+  await page.getByTestId('dryrun-other-provider').selectOption(provider.name);
+  await page.getByTestId('dryrun-other-model').fill('fake-chat');
+  await page.getByTestId('dryrun-not-for-gate').waitFor();
+  await page.getByTestId('dryrun-preview').click();
+  await card.waitFor();
+  assert.match(await card.textContent(), /fake-chat is not the model Step 6 trains \(Qwen\/Qwen3-1\.7B\): this run will not count/);
+  assert.equal(proxy.counts.chat, N, 'the preview asks nothing');
+  await page.getByTestId('dryrun-other-close').click();
+  await page.getByTestId('dryrun-not-for-gate').waitFor({ state: 'detached' });
+  await shot(page, 'answers');
+  // A base model typed in Step 6's form, no job started: Step 5 answers with it.
+  await page.getByTestId('step-node-6').click();
+  await page.getByTestId('train-setup').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-trainer"]')?.value === 'trl');
+  await page.getByTestId('train-model-input').fill('Qwen/Qwen3-4B');
+  // at once to Step 5: leaving the form saves what was typed
+  await page.getByTestId('step-node-5').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="dryrun-answers-model"]')?.textContent === 'Qwen/Qwen3-4B');
+  assert.equal((await call(page, 'Train.Target', id)).model, 'Qwen/Qwen3-4B');
+  assert.match(await page.getByTestId('dryrun-answers').textContent(), /the model Step 6 will train/);
   assert.deepEqual(app.errors, []);
 });

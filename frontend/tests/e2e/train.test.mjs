@@ -8,6 +8,8 @@
 // TRACETUNE_TRAIN_POLL_MS (e.g. 300) so the fake's steps come quickly.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { call, fakes, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
 let app;
@@ -105,4 +107,72 @@ test('start training on the fake platform, watch the reward curve grow, see the 
   assert.ok(parseInt(late) > parseInt(early), `the curve grew: ${early} → ${late}`);
   assert.match(await page.getByTestId('train-model').textContent(), /^ft:o4-mini-2025-04-16:fake-org:/);
   await page.waitForFunction(() => document.querySelector('[data-testid="step-node-6"]')?.getAttribute('data-status') === 'complete');
+});
+
+test('attach the model a TRL bundle trained, then export the training files', async () => {
+  const { page } = app;
+  const name = unique('trlattach');
+  const lines = [];
+  for (let i = 0; i < 30; i++) {
+    lines.push({ messages: [{ role: 'user', content: `Refund invoice ${i}, please` }], reference_answer: `refund ${i}` });
+  }
+  const created = await call(page, 'Datasets.CreateFromFile', name, 'refunds', scratchFile(`${name}.jsonl`, jsonl(lines)));
+  const id = created.dataset.id;
+  await waitJobsDone(page, id);
+  await call(page, 'Grader.Save', id, {
+    components: [
+      {
+        name: 'exact',
+        kind: 'string_check',
+        weight: 1,
+        input: '{{sample.output_text}}',
+        reference: '{{item.reference_answer}}',
+        operation: 'eq',
+      },
+    ],
+  });
+  const bundle = join(dirname(scratchFile(`${name}.keep`, '')), `${name}-bundle`);
+  await call(page, 'Train.Start', id, {
+    trainer: 'trl',
+    split: 0.9,
+    seed: 42,
+    no_stratify: false,
+    include_generated: false,
+    override_nogo: true,
+    out_dir: bundle,
+    no_zip: true,
+    hyperparameters: {},
+  });
+  await waitJobsDone(page, id);
+  const gpu = unique('gpu');
+  await call(page, 'Settings.AddProvider', { name: gpu, kind: 'vllm', base_url: fakes().openai });
+
+  await page.reload();
+  await page.waitForFunction(() => window.go && window.go.app && window.go.app.Train);
+  await page.locator(`[data-testid="dataset-row"][data-name="${name}"]`).getByRole('button', { name: 'Open' }).click();
+  await page.getByTestId('step-node-6').click();
+  await page.getByTestId('train-state').getByText('Bundle exported').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="step-node-7"]')?.getAttribute('data-status') === 'waiting');
+
+  // The form works from the keyboard: pick the server, type the id, Enter.
+  await page.getByTestId('train-attach-provider').selectOption(gpu);
+  await page.getByTestId('train-attach-model').fill('refund-qwen3-grpo');
+  await page.getByTestId('train-attach-model').press('Enter');
+  await page.getByTestId('train-attached-model').getByText('refund-qwen3-grpo').waitFor({ timeout: 60_000 });
+  await page.getByTestId('train-state').getByText('Complete').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="step-node-7"]')?.getAttribute('data-status') !== 'waiting');
+  const [job] = await call(page, 'Train.List', id);
+  assert.equal(job.provider, gpu);
+  assert.equal(job.fine_tuned_model, 'refund-qwen3-grpo');
+
+  // Export training files… writes the split to the folder picked.
+  const out = join(dirname(bundle), `${name}-export`);
+  await page.evaluate((p) => {
+    window.go.app.Train.PickExportFolder = () => Promise.resolve(p);
+  }, out);
+  await page.getByTestId('train-new-tab').click();
+  await page.getByTestId('train-export-files').click();
+  await page.getByText(/Wrote 27 training and 3 validation records/).waitFor({ timeout: 30_000 });
+  assert.ok(existsSync(join(out, 'data', 'train.jsonl')) || existsSync(join(out, 'train.jsonl')), 'the export holds the training rows');
+  assert.match(readFileSync(join(out, 'README.txt'), 'utf8'), /27 training and 3 validation records/);
 });

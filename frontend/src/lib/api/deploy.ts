@@ -40,9 +40,12 @@ const input = (i: PlaygroundInput) => deploy.PlaygroundInput.createFrom({ system
 
 /** The tuned model, the latest benchmark, the current deployment and the targets. */
 export const deployOverview = (datasetId: number): Promise<Overview> => D.Overview(datasetId);
-/** Starts (or resumes) a benchmark; returns the job id. */
-export const runBenchmark = (datasetId: number, seed: number, limit: number): Promise<number> =>
-  D.RunBenchmark(datasetId, deploy.BenchmarkOptions.createFrom({ job_id: 0, seed, limit, base_provider: '', base_model: '' }));
+/** Starts (or resumes) a benchmark, against another base model when one is named; returns the job id. */
+export const runBenchmark = (datasetId: number, seed: number, limit: number, baseProvider = '', baseModel = ''): Promise<number> =>
+  D.RunBenchmark(
+    datasetId,
+    deploy.BenchmarkOptions.createFrom({ job_id: 0, seed, limit, base_provider: baseProvider, base_model: baseModel }),
+  );
 export const benchmarks = (datasetId: number): Promise<BenchmarkRun[]> => D.Benchmarks(datasetId);
 /**
  * Both models answer one prompt, streamed: each side's text arrives as

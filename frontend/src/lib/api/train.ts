@@ -43,6 +43,12 @@ export const checkTrain = (datasetId: number, o: TrainOptions): Promise<TrainGat
 export const previewTrain = (datasetId: number, o: TrainOptions): Promise<TrainPreview> => T.Preview(datasetId, o);
 /** Starts a training job in the background; returns the runner's job id. */
 export const startTrain = (datasetId: number, o: TrainOptions): Promise<number> => T.Start(datasetId, o);
+export type TrainTarget = train.Target;
+/** What the dataset trains: the target Step 6's form saved, else the newest job's, else the training role's (model "": none). */
+export const trainTarget = (datasetId: number): Promise<TrainTarget> => T.Target(datasetId);
+/** Saves the form's trainer, provider and base model ("": the default) as the dataset's training target; returns it resolved. */
+export const setTrainTarget = (datasetId: number, t: TrainTarget): Promise<TrainTarget> =>
+  T.SetTarget(datasetId, train.Target.createFrom(t));
 /** The dataset's newest job with metrics, checkpoints and split (job 0: none). */
 export const latestTrain = (datasetId: number): Promise<TrainDetail> => T.Latest(datasetId);
 export const trainJobs = (datasetId: number): Promise<TrainJob[]> => T.List(datasetId);
@@ -52,3 +58,29 @@ export const refreshTrain = (jobId: number): Promise<TrainJob> => T.Refresh(jobI
 export const cancelTrain = (jobId: number): Promise<TrainJob> => T.Cancel(jobId);
 export const pauseTrain = (jobId: number): Promise<TrainJob> => T.Pause(jobId);
 export const resumeTrain = (jobId: number): Promise<TrainJob> => T.Resume(jobId);
+
+export type TrainExport = train.Exported;
+/**
+ * Attaches the model a TRL job trained, as a provider serves it: one short chat
+ * request must come back, or nothing changes. The job becomes succeeded with it.
+ */
+export const attachTrainModel = (jobId: number, provider: string, model: string): Promise<TrainJob> => T.Attach(jobId, provider, model);
+/** Forgets a TRL job's attached model: it is an exported bundle again. */
+export const detachTrainModel = (jobId: number): Promise<TrainJob> => T.Detach(jobId);
+/** The native save dialog for the folder training files go to ('' if cancelled). */
+export const pickTrainExportFolder = (datasetId: number, trainer: string): Promise<string> => T.PickExportFolder(datasetId, trainer);
+/** Writes what Start would send (split files, grader, README.txt) to dir, contacting no platform. */
+export const exportTrainFiles = (datasetId: number, o: TrainOptions, dir: string): Promise<TrainExport> =>
+  T.Export(datasetId, train.Options.createFrom(o), dir);
+
+/** Provider kinds that serve a model on the user's own machines, offered first for an attach. */
+export const selfHostedKinds = ['vllm', 'ollama', 'lmstudio', 'other'];
+
+/**
+ * The providers an attach offers: self-hosted servers (vLLM, Ollama, LM Studio,
+ * other OpenAI-compatible) first, then the rest, each group by name.
+ */
+export function servingProviders<P extends { name: string; kind: string }>(ps: P[]): P[] {
+  const rank = (p: P) => (selfHostedKinds.includes(p.kind) ? 0 : 1);
+  return [...ps].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+}

@@ -1,0 +1,402 @@
+package topics
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/gob"
+	"fmt"
+	"math"
+	"sort"
+
+	"tracetune/backend/record"
+	"tracetune/backend/store"
+)
+
+// Offline categorization reads two things from the whole dataset: the
+// vectorizer (word and character n-gram vocabularies with their IDF, the
+// LSA basis), fitted on every record's text, and, per topic, the sum of
+// the vectors of the records already on it, which sharpens the topic's
+// prototype. Both are cached per dataset (store.TopicModel), so that
+// categorizing the few hundred records a pull adds reads and vectorizes
+// only them: the cost is O(new records) plus loading the model, with the
+// assignments a full Categorize gives them (Categorize reads the same
+// cache).
+//
+// The vectorizer is refitted when the number of valid records moved by
+// more than a quarter since the fit (the vocabulary follows what the
+// dataset became; refits are geometric, so their cost per record stays
+// constant), when "recategorize all" runs (it reads everything anyway) and
+// when the cache was written by another version. The topic sums are
+// recomputed (every record vectorized with the cached vectorizer, no fit)
+// when the records on a topic are no longer those they were summed over:
+// each topic's count and sum of record ids are compared with the store's
+// (store.TopicMembership), which catches moves, regeneration, deleted
+// topics and records. Topic names, descriptions and keywords are read at
+// every run, so editing them invalidates nothing. The embedding path needs
+// no cache: only the new texts (and the topics) are embedded.
+
+// catModelVersion changes whenever what the cache holds, or how vectors
+// are computed from it, changes: an older cache is then refitted.
+const catModelVersion = 1
+
+// refitDrift: a vectorizer is refitted once the valid records are more
+// than 5/4 or fewer than 4/5 of those it was fitted on.
+func refitDrift(fitted, now int) bool {
+	return 4*now > 5*fitted || 5*now < 4*fitted
+}
+
+// catModel is the fitted offline vectorizer of categorization.
+type catModel struct {
+	tf    *tfidf
+	chars *tfidf    // nil without LSA
+	lsa   *lsaModel // nil: vectors are the sparse TF-IDF ones
+}
+
+// fitCatModel fits the vectorizer on texts (as offline discovery does,
+// without the neighbour smoothing, which would make a record's vector
+// depend on the others) and returns their vectors.
+func fitCatModel(texts []string) (*catModel, space) {
+	f := offlineFeatures(texts)
+	mixed := f.fitReduction(1)
+	m := &catModel{tf: f.tf, chars: f.chars, lsa: f.lsa}
+	if mixed == nil {
+		return m, f.sparse
+	}
+	return m, f.lsa.embed(mixed)
+}
+
+func (m *catModel) features() features {
+	return features{tf: m.tf, chars: m.chars, lsa: m.lsa, sparse: &sparseSpace{d: len(m.tf.terms)}}
+}
+
+// vectors returns the vectors of texts, the same ones fitCatModel returns
+// for the texts it was fitted on.
+func (m *catModel) vectors(texts []string) space {
+	if m.lsa == nil {
+		sp := &sparseSpace{d: len(m.tf.terms), docs: make([]sparseVec, len(texts))}
+		parallel(len(texts), func(i int) { sp.docs[i] = m.tf.vector(featureTerms(texts[i])) })
+		return sp
+	}
+	f := m.features()
+	ds := &denseSpace{docs: make([][]float32, len(texts))}
+	parallel(len(texts), func(i int) { ds.docs[i] = f.vector(texts[i]) })
+	return ds
+}
+
+// topicVector is the unit vector of a topic's text.
+func (m *catModel) topicVector(text string) []float32 {
+	v := m.features().vector(text)
+	normalize(v)
+	return v
+}
+
+// catModelFile is the stored form of a catModel (floats as little-endian
+// bytes: a model of 100k records holds a few million).
+type catModelFile struct {
+	Version   int
+	Terms     []string
+	IDF       []byte
+	CharTerms []string
+	CharIDF   []byte
+	Dims      int
+	Comp      []byte // [term][dims], words then character n-grams
+}
+
+func f32Bytes(dst []byte, v []float32) []byte {
+	for _, x := range v {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(x))
+	}
+	return dst
+}
+
+func bytesF32(b []byte) []float32 {
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+func (m *catModel) encode() ([]byte, error) {
+	f := catModelFile{Version: catModelVersion, Terms: m.tf.terms, IDF: f32Bytes(nil, m.tf.idf)}
+	if m.lsa != nil {
+		f.CharTerms, f.CharIDF, f.Dims = m.chars.terms, f32Bytes(nil, m.chars.idf), m.lsa.dims
+		f.Comp = make([]byte, 0, 4*m.lsa.dims*len(m.lsa.comp))
+		for _, c := range m.lsa.comp {
+			f.Comp = f32Bytes(f.Comp, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(f); err != nil {
+		return nil, fmt.Errorf("encode the categorization model: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func newTFIDF(terms []string, idf []float32) *tfidf {
+	t := &tfidf{vocab: make(map[string]int32, len(terms)), terms: terms, idf: idf}
+	for i, w := range terms {
+		t.vocab[w] = int32(i)
+	}
+	return t
+}
+
+// decodeCatModel returns nil for a model of another version.
+func decodeCatModel(b []byte) (*catModel, error) {
+	var f catModelFile
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&f); err != nil {
+		return nil, fmt.Errorf("decode the categorization model: %w", err)
+	}
+	if f.Version != catModelVersion {
+		return nil, nil
+	}
+	m := &catModel{tf: newTFIDF(f.Terms, bytesF32(f.IDF))}
+	if f.Dims > 0 {
+		m.chars = newTFIDF(f.CharTerms, bytesF32(f.CharIDF))
+		flat := bytesF32(f.Comp)
+		v := len(f.Terms) + len(f.CharTerms)
+		if len(flat) != v*f.Dims {
+			return nil, fmt.Errorf("decode the categorization model: %d coordinates for %d terms × %d", len(flat), v, f.Dims)
+		}
+		m.lsa = &lsaModel{dims: f.Dims, comp: make([][]float32, v)}
+		for t := range m.lsa.comp {
+			m.lsa.comp[t] = flat[t*f.Dims : (t+1)*f.Dims : (t+1)*f.Dims]
+		}
+	}
+	return m, nil
+}
+
+// topicSum is what the records on one topic add up to.
+type topicSum struct {
+	ID    int64
+	N     int64
+	SumID int64     // sum of the record ids: with N, who is on the topic
+	Vec   []float64 // sum of their vectors (float64: the order of the sum does not show)
+}
+
+// topicSums are the sums of the records on each topic, by topic id.
+type topicSums map[int64]*topicSum
+
+func (ts topicSums) add(topicID, recordID int64, sp space, i int) {
+	t := ts[topicID]
+	if t == nil {
+		t = &topicSum{ID: topicID, Vec: make([]float64, sp.dim())}
+		ts[topicID] = t
+	}
+	t.N++
+	t.SumID += recordID
+	switch s := sp.(type) {
+	case *denseSpace:
+		for k, x := range s.docs[i] {
+			t.Vec[k] += float64(x)
+		}
+	case *sparseSpace:
+		v := &s.docs[i]
+		for k, ix := range v.idx {
+			t.Vec[ix] += float64(v.val[k])
+		}
+	}
+}
+
+// matches says whether the sums are over the records the store has on
+// each topic now.
+func (ts topicSums) matches(now []store.TopicMembers) bool {
+	n := 0
+	for _, t := range ts {
+		if t.N > 0 {
+			n++
+		}
+	}
+	if n != len(now) {
+		return false
+	}
+	for _, m := range now {
+		t := ts[m.TopicID]
+		if t == nil || t.N != m.N || t.SumID != m.SumID {
+			return false
+		}
+	}
+	return true
+}
+
+type topicSumsFile struct {
+	Version int
+	Topics  []topicSum
+}
+
+func (ts topicSums) encode() ([]byte, error) {
+	f := topicSumsFile{Version: catModelVersion}
+	for _, t := range ts {
+		f.Topics = append(f.Topics, *t)
+	}
+	sort.Slice(f.Topics, func(a, b int) bool { return f.Topics[a].ID < f.Topics[b].ID })
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(f); err != nil {
+		return nil, fmt.Errorf("encode the topic sums: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// decodeTopicSums returns nil when there are none (or of another version).
+func decodeTopicSums(b []byte) topicSums {
+	if len(b) == 0 {
+		return nil
+	}
+	var f topicSumsFile
+	if gob.NewDecoder(bytes.NewReader(b)).Decode(&f) != nil || f.Version != catModelVersion {
+		return nil
+	}
+	ts := topicSums{}
+	for i := range f.Topics {
+		ts[f.Topics[i].ID] = &f.Topics[i]
+	}
+	return ts
+}
+
+// targets are the records a categorization assigns, in id order.
+type targets struct {
+	ids   []int64
+	texts []string
+	c     *corpus // every valid record, once read
+	idx   []int   // positions of the targets in c
+}
+
+// offlineRun is what the offline path of one categorization read: the
+// vectorizer, the targets' vectors and the sums over the records on each
+// topic that are not targets.
+type offlineRun struct {
+	model  *catModel
+	stamp  int64 // of the stored model
+	docs   space
+	seeds  topicSums
+	cached bool // the vectors of the other records came from the cache
+}
+
+// offlineVectors vectorizes the targets with the cached model, or reads
+// the dataset to fit one or to sum the records on each topic when the
+// cache is missing or stale (see the comment at the top of this file). In
+// unlabeled mode the targets are re-read with the dataset, so that they
+// and the sums agree.
+func (s *Service) offlineVectors(ctx context.Context, datasetID int64, opt CategorizeOptions, tg *targets, progress Progress) (*offlineRun, error) {
+	run := &offlineRun{}
+	if opt.Mode != ModeAll {
+		cached, ok, err := s.st.TopicModel(ctx, datasetID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			m, err := decodeCatModel(cached.Model)
+			counts, cerr := s.st.CountTopics(ctx, datasetID)
+			if cerr != nil {
+				return nil, fmt.Errorf("count valid records of dataset %d: %w", datasetID, cerr)
+			}
+			if err == nil && m != nil && !refitDrift(cached.Records, counts.Valid) {
+				run.model, run.stamp = m, cached.Stamp
+				members, err := s.st.TopicMembership(ctx, datasetID)
+				if err != nil {
+					return nil, err
+				}
+				if sums := decodeTopicSums(cached.Seeds); sums != nil && sums.matches(members) {
+					run.seeds, run.cached = sums, true
+					run.docs = m.vectors(tg.texts)
+					return run, nil
+				}
+			}
+		}
+	}
+	if tg.c == nil {
+		c, err := s.loadCorpus(ctx, datasetID, progress)
+		if err != nil {
+			return nil, err
+		}
+		*tg = targetsOf(c, opt)
+	}
+	var all space
+	if run.model == nil {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		report(progress, 0, 0, "fitting the categorization model")
+		run.model, all = fitCatModel(tg.c.texts)
+		b, err := run.model.encode()
+		if err != nil {
+			return nil, err
+		}
+		if run.stamp, err = s.st.SetTopicModel(ctx, datasetID, len(tg.c.texts), b, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		report(progress, 0, 0, "vectorizing records")
+		all = run.model.vectors(tg.c.texts)
+	}
+	if len(tg.idx) > 0 {
+		run.docs = subset(all, tg.idx)
+	}
+	isTarget := make([]bool, len(tg.c.ids))
+	for _, i := range tg.idx {
+		isTarget[i] = true
+	}
+	run.seeds = topicSums{}
+	for i, tp := range tg.c.topic {
+		if tp != 0 && !isTarget[i] {
+			run.seeds.add(tp, tg.c.ids[i], all, i)
+		}
+	}
+	return run, nil
+}
+
+// save stores the sums over the records on each topic once the targets
+// are assigned (as), for the next categorization to start from. Only
+// after every assignment was written: a stop leaves the cache stale,
+// which the next run notices.
+func (r *offlineRun) save(ctx context.Context, st *store.Store, datasetID int64, as []store.Assignment) error {
+	for k, a := range as {
+		if a.TopicID != 0 {
+			r.seeds.add(a.TopicID, a.RecordID, r.docs, k)
+		}
+	}
+	b, err := r.seeds.encode()
+	if err != nil {
+		return err
+	}
+	return st.SetTopicSeeds(ctx, datasetID, r.stamp, b)
+}
+
+// targetsOf picks a mode's targets among every valid record.
+func targetsOf(c *corpus, opt CategorizeOptions) targets {
+	tg := targets{c: c}
+	for i := range c.ids {
+		if (opt.Mode == ModeAll && c.methods[i] != record.MethodManual) || (opt.Mode != ModeAll && c.topic[i] == 0 && c.ids[i] > opt.afterID) {
+			tg.idx = append(tg.idx, i)
+			tg.ids = append(tg.ids, c.ids[i])
+			tg.texts = append(tg.texts, c.texts[i])
+		}
+	}
+	return tg
+}
+
+// uncategorized reads the valid records without a topic after afterID:
+// unlabeled mode's targets, without reading the rest of the dataset.
+func (s *Service) uncategorized(ctx context.Context, datasetID, afterID int64, progress Progress) (*targets, error) {
+	tg := &targets{}
+	after := afterID
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ps, err := s.st.Prompts(ctx, store.PromptFilter{DatasetID: datasetID, AfterID: after, Limit: pageSize, Uncategorized: true})
+		if err != nil {
+			return nil, fmt.Errorf("read the records without a topic of dataset %d after id %d: %w", datasetID, after, err)
+		}
+		for _, p := range ps {
+			tg.ids = append(tg.ids, p.ID)
+			tg.texts = append(tg.texts, lastUser(p.Messages))
+		}
+		report(progress, int64(len(tg.ids)), 0, "reading the records without a topic")
+		if len(ps) < pageSize {
+			return tg, nil
+		}
+		after = ps[len(ps)-1].ID
+	}
+}
