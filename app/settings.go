@@ -32,6 +32,25 @@ type Provider struct {
 	MaxRetries     int    `json:"max_retries"`
 	TimeoutMS      int    `json:"timeout_ms"`
 	StructuredMode string `json:"structured_mode"`
+	// AzureARM is an Azure provider's Resource Manager access (null: none).
+	AzureARM *AzureARM `json:"azure_arm"`
+}
+
+// AzureARM is where an Azure provider's resource is in Azure Resource
+// Manager and the service principal that deploys fine-tuned models to it.
+// ClientSecret is write-only: "" on the way out, and "" on update keeps
+// the stored one; HasSecret says one is stored.
+type AzureARM struct {
+	Subscription  string `json:"subscription"`
+	ResourceGroup string `json:"resource_group"`
+	Resource      string `json:"resource"`
+	Tenant        string `json:"tenant"`
+	ClientID      string `json:"client_id"`
+	ClientSecret  string `json:"client_secret"`
+	HasSecret     bool   `json:"has_secret"`
+	// ARMURL and LoginURL are for sovereign clouds ("": the public cloud).
+	ARMURL   string `json:"arm_url"`
+	LoginURL string `json:"login_url"`
 }
 
 // ProviderInput is the provider form. APIKey "" on update keeps the stored key.
@@ -46,6 +65,9 @@ type ProviderInput struct {
 	RPM         int    `json:"rpm"`
 	MaxRetries  int    `json:"max_retries"`
 	TimeoutMS   int    `json:"timeout_ms"`
+	// AzureARM (azure only): null keeps the stored settings; all fields
+	// empty removes them.
+	AzureARM *AzureARM `json:"azure_arm"`
 }
 
 // Kind describes a provider kind for the form.
@@ -94,12 +116,30 @@ type Usage struct {
 
 func providerOut(p llm.ProviderInfo) Provider {
 	return Provider{ID: p.ID, Name: p.Name, Kind: p.Kind, BaseURL: p.BaseURL, APIVersion: p.APIVersion, HasKey: p.HasKey, FromEnv: p.FromEnv,
-		Concurrency: p.Concurrency, RPM: p.RPM, MaxRetries: p.MaxRetries, TimeoutMS: p.TimeoutMS, StructuredMode: p.StructuredMode}
+		Concurrency: p.Concurrency, RPM: p.RPM, MaxRetries: p.MaxRetries, TimeoutMS: p.TimeoutMS, StructuredMode: p.StructuredMode,
+		AzureARM: azureARMOut(p.AzureARM)}
+}
+
+func azureARMOut(a *llm.AzureARMInfo) *AzureARM {
+	if a == nil {
+		return nil
+	}
+	return &AzureARM{Subscription: a.Subscription, ResourceGroup: a.ResourceGroup, Resource: a.Resource, Tenant: a.Tenant,
+		ClientID: a.ClientID, HasSecret: a.HasSecret, ARMURL: a.ARMURL, LoginURL: a.LoginURL}
 }
 
 func (in ProviderInput) llm() llm.ProviderInput {
 	return llm.ProviderInput{Name: in.Name, Kind: in.Kind, BaseURL: in.BaseURL, APIKey: in.APIKey, ClearKey: in.ClearKey, APIVersion: in.APIVersion,
-		Concurrency: in.Concurrency, RPM: in.RPM, MaxRetries: in.MaxRetries, TimeoutMS: in.TimeoutMS}
+		Concurrency: in.Concurrency, RPM: in.RPM, MaxRetries: in.MaxRetries, TimeoutMS: in.TimeoutMS, AzureARM: in.azureARM()}
+}
+
+func (in ProviderInput) azureARM() *llm.AzureARMInput {
+	a := in.AzureARM
+	if a == nil || in.Kind != llm.KindAzure {
+		return nil
+	}
+	return &llm.AzureARMInput{Subscription: a.Subscription, ResourceGroup: a.ResourceGroup, Resource: a.Resource,
+		Tenant: a.Tenant, ClientID: a.ClientID, ClientSecret: a.ClientSecret, ARMURL: a.ARMURL, LoginURL: a.LoginURL}
 }
 
 // KeyStorage reports the keyring backend in use.

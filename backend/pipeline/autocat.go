@@ -17,10 +17,12 @@ import (
 // drift while a team pulls production traces every day. Only the new
 // records are touched (earlier assignments, and the ones a person made,
 // stay), with the provider choice of step 2's Categorize; coverage is
-// refreshed after. A store mark (store.BeginAutocat) is set before the
-// records arrive and removed once they are categorized, so what a stop, a
-// failure or a crash leaves uncategorized is picked up by the next pull or
-// import. An unreachable provider does not fail the pull: its message says
+// refreshed after. The cost is that of the new records, not the dataset's:
+// only they are read and embedded, or vectorized offline with the model
+// topics caches (topics/catmodel.go). A store mark (store.BeginAutocat) is
+// set before the records arrive and removed once they are categorized, so
+// what a stop, a failure or a crash leaves uncategorized is picked up by
+// the next pull or import. An unreachable provider does not fail the pull: its message says
 // why the new records stay uncategorized.
 
 // AutoCategorized is what categorizing the new records of a pull or an

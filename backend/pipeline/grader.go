@@ -64,7 +64,7 @@ func graderRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 		return nil
 	}
 	v := g.Version()
-	s.Figure = fmt.Sprintf("%d components, version %s", len(g.Components), v)
+	s.Figure = fmt.Sprintf("%s, version %s", components(len(g.Components)), v)
 	t, err := st.LastGraderTest(ctx, datasetID)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && t.Version != v):
@@ -81,7 +81,15 @@ func graderRule(ctx context.Context, st *store.Store, datasetID int64, _ Facts, 
 	if last, ok, err := grader.LastTest(ctx, st, datasetID); err == nil && ok {
 		mean := last.Mean
 		s.Score = &mean
-		s.Figure = fmt.Sprintf("%d components, test mean %.2f", len(g.Components), mean)
+		s.Figure = fmt.Sprintf("%s, test mean %.2f", components(len(g.Components)), mean)
 	}
 	return nil
+}
+
+// components counts a grader's components in words ("1 component").
+func components(n int) string {
+	if n == 1 {
+		return "1 component"
+	}
+	return fmt.Sprintf("%d components", n)
 }

@@ -204,6 +204,13 @@ func StartTrain(ctx context.Context, svc *train.Service, datasetID int64, opts t
 	if err := opts.Validate(); err != nil {
 		return train.Job{}, nil, err
 	}
+	// A trainer named without its model trains what the dataset chose for
+	// that trainer (Step 6's form, train target), the model Step 5 measured.
+	if opts.Model == "" && opts.Provider == "" {
+		if t, ok, err := svc.ChosenTarget(ctx, datasetID); err == nil && ok && t.Trainer == opts.Trainer {
+			opts.Provider, opts.Model = t.Provider, t.Model
+		}
+	}
 	gate, err := checkTrain(ctx, svc, datasetID, opts)
 	if err != nil {
 		return train.Job{}, nil, err

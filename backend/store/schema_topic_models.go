@@ -18,3 +18,22 @@ CREATE TABLE topic_models (
 );
 `)
 }
+
+func init() {
+	// Deleting records (a replace import, a delete) drops the model: the
+	// vectorizer was fitted on them, and record ids may be reused. Editing
+	// a record's messages changes its vector, and a record that becomes
+	// valid or invalid joins or leaves the sums: the topic sums go (they
+	// are rebuilt with the model, without a fit).
+	register(171, "topic_models_invalidation", `
+CREATE TRIGGER records_delete_topic_model AFTER DELETE ON records BEGIN
+	DELETE FROM topic_models WHERE dataset_id = old.dataset_id;
+END;
+CREATE TRIGGER records_edit_topic_sums AFTER UPDATE OF messages ON records BEGIN
+	UPDATE topic_models SET seeds = NULL WHERE dataset_id = old.dataset_id AND seeds IS NOT NULL;
+END;
+CREATE TRIGGER records_code_topic_sums AFTER UPDATE OF code ON records WHEN old.code IS NOT new.code BEGIN
+	UPDATE topic_models SET seeds = NULL WHERE dataset_id = old.dataset_id AND seeds IS NOT NULL;
+END;
+`)
+}

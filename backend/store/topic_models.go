@@ -65,19 +65,21 @@ func (s *Store) DropTopicModel(ctx context.Context, datasetID int64) error {
 	return nil
 }
 
-// TopicMembers is who is on one topic: how many valid records and the sum
-// of their ids, a fingerprint that changes when records join or leave.
+// TopicMembers is who is on one topic: how many records and the sum of
+// their ids, a fingerprint that changes when records join or leave.
 type TopicMembers struct {
 	TopicID int64
 	N       int64
 	SumID   int64
 }
 
-// TopicMembership returns, per topic, the valid records on it (topic id
-// order). It reads only the per-topic index, not the records.
+// TopicMembership returns, per topic, the records on it (topic id order),
+// valid or not: it reads only the per-topic index, never the records,
+// whatever their size. A record whose validity changes drops the cached
+// topic sums instead (schema_topic_models.go).
 func (s *Store) TopicMembership(ctx context.Context, datasetID int64) ([]TopicMembers, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT topic_id, COUNT(*), SUM(id) FROM records
-		WHERE dataset_id=? AND code='' AND topic_id IS NOT NULL GROUP BY topic_id ORDER BY topic_id`, datasetID)
+		WHERE dataset_id=? AND topic_id IS NOT NULL GROUP BY topic_id ORDER BY topic_id`, datasetID)
 	if err != nil {
 		return nil, fmt.Errorf("topic membership of dataset %d: %w", datasetID, err)
 	}

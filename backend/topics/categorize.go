@@ -172,7 +172,7 @@ func (s *Service) Categorize(ctx context.Context, datasetID int64, opt Categoriz
 		}
 	}
 	if sim.off != nil {
-		if err := sim.off.save(ctx, s.st, datasetID, as); err != nil {
+		if err := sim.off.save(ctx, s.st, datasetID, tg, as); err != nil {
 			// The assignments stand; the next run rebuilds the sums.
 			res.Warnings = append(res.Warnings, err.Error())
 		}

@@ -32,9 +32,12 @@ import (
 // when the records on a topic are no longer those they were summed over:
 // each topic's count and sum of record ids are compared with the store's
 // (store.TopicMembership), which catches moves, regeneration, deleted
-// topics and records. Topic names, descriptions and keywords are read at
-// every run, so editing them invalidates nothing. The embedding path needs
-// no cache: only the new texts (and the topics) are embedded.
+// topics and invalidated records. Store triggers drop the model when
+// records are deleted (a replace import) and the sums when a record's
+// messages are edited (schema_topic_models.go). Topic names, descriptions
+// and keywords are read at every run, so editing them invalidates nothing.
+// The embedding path needs no cache: only the new texts (and the topics)
+// are embedded.
 
 // catModelVersion changes whenever what the cache holds, or how vectors
 // are computed from it, changes: an older cache is then refitted.
@@ -167,25 +170,23 @@ func decodeCatModel(b []byte) (*catModel, error) {
 	return m, nil
 }
 
-// topicSum is what the records on one topic add up to.
+// topicSum is what the valid records on one topic add up to.
 type topicSum struct {
-	ID    int64
-	N     int64
-	SumID int64     // sum of the record ids: with N, who is on the topic
-	Vec   []float64 // sum of their vectors (float64: the order of the sum does not show)
+	ID  int64
+	N   int64
+	Vec []float64 // sum of their vectors (float64: the order of the sum does not show)
 }
 
 // topicSums are the sums of the records on each topic, by topic id.
 type topicSums map[int64]*topicSum
 
-func (ts topicSums) add(topicID, recordID int64, sp space, i int) {
+func (ts topicSums) add(topicID int64, sp space, i int) {
 	t := ts[topicID]
 	if t == nil {
 		t = &topicSum{ID: topicID, Vec: make([]float64, sp.dim())}
 		ts[topicID] = t
 	}
 	t.N++
-	t.SumID += recordID
 	switch s := sp.(type) {
 	case *denseSpace:
 		for k, x := range s.docs[i] {
@@ -199,38 +200,70 @@ func (ts topicSums) add(topicID, recordID int64, sp space, i int) {
 	}
 }
 
-// matches says whether the sums are over the records the store has on
-// each topic now.
-func (ts topicSums) matches(now []store.TopicMembers) bool {
-	n := 0
-	for _, t := range ts {
-		if t.N > 0 {
-			n++
+// members is store.TopicMembership by topic id: who was on each topic
+// when the sums were made.
+type members map[int64]store.TopicMembers
+
+func membersOf(list []store.TopicMembers) members {
+	m := members{}
+	for _, x := range list {
+		m[x.TopicID] = x
+	}
+	return m
+}
+
+// move records that a record left topic from (0: none) for to.
+func (m members) move(recordID, from, to int64) {
+	if from != 0 {
+		x := m[from]
+		x.N--
+		x.SumID -= recordID
+		if x.N == 0 {
+			delete(m, from)
+		} else {
+			m[from] = x
 		}
 	}
-	if n != len(now) {
+	if to != 0 {
+		x := m[to]
+		x.TopicID = to
+		x.N++
+		x.SumID += recordID
+		m[to] = x
+	}
+}
+
+// same says whether two memberships have the same records on each topic.
+func (m members) same(o members) bool {
+	if len(m) != len(o) {
 		return false
 	}
-	for _, m := range now {
-		t := ts[m.TopicID]
-		if t == nil || t.N != m.N || t.SumID != m.SumID {
+	for id, x := range m {
+		if o[id] != x {
 			return false
 		}
 	}
 	return true
 }
 
+// topicSumsFile is the stored form of the sums and of the membership they
+// were made for.
 type topicSumsFile struct {
 	Version int
 	Topics  []topicSum
+	Members []store.TopicMembers
 }
 
-func (ts topicSums) encode() ([]byte, error) {
+func encodeTopicSums(ts topicSums, m members) ([]byte, error) {
 	f := topicSumsFile{Version: catModelVersion}
 	for _, t := range ts {
 		f.Topics = append(f.Topics, *t)
 	}
 	sort.Slice(f.Topics, func(a, b int) bool { return f.Topics[a].ID < f.Topics[b].ID })
+	for _, x := range m {
+		f.Members = append(f.Members, x)
+	}
+	sort.Slice(f.Members, func(a, b int) bool { return f.Members[a].TopicID < f.Members[b].TopicID })
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(f); err != nil {
 		return nil, fmt.Errorf("encode the topic sums: %w", err)
@@ -238,20 +271,21 @@ func (ts topicSums) encode() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// decodeTopicSums returns nil when there are none (or of another version).
-func decodeTopicSums(b []byte) topicSums {
+// decodeTopicSums returns nil sums when there are none (or of another
+// version).
+func decodeTopicSums(b []byte) (topicSums, members) {
 	if len(b) == 0 {
-		return nil
+		return nil, nil
 	}
 	var f topicSumsFile
 	if gob.NewDecoder(bytes.NewReader(b)).Decode(&f) != nil || f.Version != catModelVersion {
-		return nil
+		return nil, nil
 	}
 	ts := topicSums{}
 	for i := range f.Topics {
 		ts[f.Topics[i].ID] = &f.Topics[i]
 	}
-	return ts
+	return ts, membersOf(f.Members)
 }
 
 // targets are the records a categorization assigns, in id order.
@@ -266,11 +300,11 @@ type targets struct {
 // vectorizer, the targets' vectors and the sums over the records on each
 // topic that are not targets.
 type offlineRun struct {
-	model  *catModel
-	stamp  int64 // of the stored model
-	docs   space
-	seeds  topicSums
-	cached bool // the vectors of the other records came from the cache
+	model   *catModel
+	stamp   int64 // of the stored model
+	docs    space
+	seeds   topicSums
+	members members // who was on each topic when the run started
 }
 
 // offlineVectors vectorizes the targets with the cached model, or reads
@@ -279,7 +313,11 @@ type offlineRun struct {
 // unlabeled mode the targets are re-read with the dataset, so that they
 // and the sums agree.
 func (s *Service) offlineVectors(ctx context.Context, datasetID int64, opt CategorizeOptions, tg *targets, progress Progress) (*offlineRun, error) {
-	run := &offlineRun{}
+	list, err := s.st.TopicMembership(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	run := &offlineRun{members: membersOf(list)}
 	if opt.Mode != ModeAll {
 		cached, ok, err := s.st.TopicModel(ctx, datasetID)
 		if err != nil {
@@ -293,12 +331,8 @@ func (s *Service) offlineVectors(ctx context.Context, datasetID int64, opt Categ
 			}
 			if err == nil && m != nil && !refitDrift(cached.Records, counts.Valid) {
 				run.model, run.stamp = m, cached.Stamp
-				members, err := s.st.TopicMembership(ctx, datasetID)
-				if err != nil {
-					return nil, err
-				}
-				if sums := decodeTopicSums(cached.Seeds); sums != nil && sums.matches(members) {
-					run.seeds, run.cached = sums, true
+				if sums, was := decodeTopicSums(cached.Seeds); sums != nil && was.same(run.members) {
+					run.seeds = sums
 					run.docs = m.vectors(tg.texts)
 					return run, nil
 				}
@@ -340,23 +374,29 @@ func (s *Service) offlineVectors(ctx context.Context, datasetID int64, opt Categ
 	run.seeds = topicSums{}
 	for i, tp := range tg.c.topic {
 		if tp != 0 && !isTarget[i] {
-			run.seeds.add(tp, tg.c.ids[i], all, i)
+			run.seeds.add(tp, all, i)
 		}
 	}
 	return run, nil
 }
 
 // save stores the sums over the records on each topic once the targets
-// are assigned (as), for the next categorization to start from. Only
-// after every assignment was written: a stop leaves the cache stale,
-// which the next run notices.
-func (r *offlineRun) save(ctx context.Context, st *store.Store, datasetID int64, as []store.Assignment) error {
+// are assigned (as, in target order), with the membership they are for:
+// the one read at the start with the targets moved. Only after every
+// assignment was written: a stop leaves the cache stale, which the next
+// run notices, as it notices any other change made meanwhile.
+func (r *offlineRun) save(ctx context.Context, st *store.Store, datasetID int64, tg *targets, as []store.Assignment) error {
 	for k, a := range as {
+		var from int64
+		if tg.c != nil {
+			from = tg.c.topic[tg.idx[k]]
+		}
+		r.members.move(a.RecordID, from, a.TopicID)
 		if a.TopicID != 0 {
-			r.seeds.add(a.TopicID, a.RecordID, r.docs, k)
+			r.seeds.add(a.TopicID, r.docs, k)
 		}
 	}
-	b, err := r.seeds.encode()
+	b, err := encodeTopicSums(r.seeds, r.members)
 	if err != nil {
 		return err
 	}

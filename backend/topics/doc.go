@@ -36,4 +36,9 @@
 // and groups the leaves under a handful of parent topics: a two-level tree.
 // Offline it clusters stemmed TF-IDF reduced by LSA and neighbour-smoothed
 // (vectors.go, lsa.go); BenchmarkBanking77 measures it on real messages.
+//
+// Offline categorization fits the same vectors (without the smoothing) and
+// caches the fitted model and per-topic sums per dataset (catmodel.go), so
+// that CategorizeNew and Categorize "unlabeled" read and vectorize only the
+// records they assign.
 package topics

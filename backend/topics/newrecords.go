@@ -21,6 +21,9 @@ type NewResult struct {
 // offline, with the records already on each topic sharpening it. Older
 // records, and new ones that arrived with a topic, are not touched. A stop
 // or a failure keeps the batches already stored; the result counts them.
+// Only these records are read and vectorized: offline from the model and
+// topic sums cached per dataset (catmodel.go), which a run without them
+// (or with stale ones) rebuilds from the whole dataset once.
 func (s *Service) CategorizeNew(ctx context.Context, datasetID, afterID int64, progress Progress) (NewResult, error) {
 	// Assignments are stamped in milliseconds: a millisecond of margin so
 	// that none written by this call is missed.

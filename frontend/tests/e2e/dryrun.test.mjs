@@ -269,6 +269,7 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   await card.waitFor();
   assert.match(await card.textContent(), /fake-chat is not the model Step 6 trains \(Qwen\/Qwen3-1\.7B\): this run will not count/);
   assert.equal(proxy.counts.chat, N, 'the preview asks nothing');
+  await shot(page, 'other-model');
   await page.getByTestId('dryrun-other-close').click();
   await page.getByTestId('dryrun-not-for-gate').waitFor({ state: 'detached' });
   await shot(page, 'answers');

@@ -40,6 +40,34 @@ export namespace app {
 		    return a;
 		}
 	}
+	export class AzureARM {
+	    subscription: string;
+	    resource_group: string;
+	    resource: string;
+	    tenant: string;
+	    client_id: string;
+	    client_secret: string;
+	    has_secret: boolean;
+	    arm_url: string;
+	    login_url: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AzureARM(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.subscription = source["subscription"];
+	        this.resource_group = source["resource_group"];
+	        this.resource = source["resource"];
+	        this.tenant = source["tenant"];
+	        this.client_id = source["client_id"];
+	        this.client_secret = source["client_secret"];
+	        this.has_secret = source["has_secret"];
+	        this.arm_url = source["arm_url"];
+	        this.login_url = source["login_url"];
+	    }
+	}
 	export class FilterInput {
 	    from: string;
 	    to: string;
@@ -363,6 +391,7 @@ export namespace app {
 	    max_retries: number;
 	    timeout_ms: number;
 	    structured_mode: string;
+	    azure_arm?: AzureARM;
 	
 	    static createFrom(source: any = {}) {
 	        return new Provider(source);
@@ -382,7 +411,26 @@ export namespace app {
 	        this.max_retries = source["max_retries"];
 	        this.timeout_ms = source["timeout_ms"];
 	        this.structured_mode = source["structured_mode"];
+	        this.azure_arm = this.convertValues(source["azure_arm"], AzureARM);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class ProviderInput {
 	    name: string;
@@ -395,6 +443,7 @@ export namespace app {
 	    rpm: number;
 	    max_retries: number;
 	    timeout_ms: number;
+	    azure_arm?: AzureARM;
 	
 	    static createFrom(source: any = {}) {
 	        return new ProviderInput(source);
@@ -412,7 +461,26 @@ export namespace app {
 	        this.rpm = source["rpm"];
 	        this.max_retries = source["max_retries"];
 	        this.timeout_ms = source["timeout_ms"];
+	        this.azure_arm = this.convertValues(source["azure_arm"], AzureARM);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class RecordRow {
 	    id: number;
@@ -1208,6 +1276,7 @@ export namespace deploy {
 	    job_id: number;
 	    min_replicas: number;
 	    max_replicas: number;
+	    capacity: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new Options(source);
@@ -1224,6 +1293,7 @@ export namespace deploy {
 	        this.job_id = source["job_id"];
 	        this.min_replicas = source["min_replicas"];
 	        this.max_replicas = source["max_replicas"];
+	        this.capacity = source["capacity"];
 	    }
 	}
 	export class TargetInfo {

@@ -25,6 +25,8 @@ export interface DeployOptions {
   /** fireworks target: replicas kept running (0 scales to zero) and the most it scales to (0: 1). */
   min_replicas?: number;
   max_replicas?: number;
+  /** azure target: capacity in units of 1,000 tokens per minute (0: 1). */
+  capacity?: number;
 }
 
 export interface PlaygroundInput {
@@ -35,7 +37,7 @@ export interface PlaygroundInput {
   grade: boolean;
 }
 
-const options = (o: DeployOptions) => deploy.Options.createFrom({ min_replicas: 0, max_replicas: 0, ...o, job_id: 0 });
+const options = (o: DeployOptions) => deploy.Options.createFrom({ min_replicas: 0, max_replicas: 0, capacity: 0, ...o, job_id: 0 });
 const input = (i: PlaygroundInput) => deploy.PlaygroundInput.createFrom({ system: '', job_id: 0, ...i });
 
 /** The tuned model, the latest benchmark, the current deployment and the targets. */

@@ -4,7 +4,8 @@ import * as S from '../../../wailsjs/go/app/Settings';
 import { app } from '../../../wailsjs/go/models';
 
 export type Provider = app.Provider;
-export type ProviderInput = app.ProviderInput;
+// The form as plain data (the generated class also carries a converter).
+export type ProviderInput = Omit<app.ProviderInput, 'convertValues'>;
 export type Kind = app.Kind;
 export type KeyStorage = app.KeyStorage;
 export type Role = app.Role;
@@ -31,6 +32,20 @@ export const deletePrice = (model: string): Promise<void> => S.DeletePrice(model
 /** Token and cost totals per action of a dataset (0: calls tied to no dataset). */
 export const usage = (datasetId: number): Promise<Usage[]> => S.Usage(datasetId);
 
+/** Empty Azure Resource Manager settings (all empty: none). */
+export const emptyAzureARM = (): app.AzureARM =>
+  app.AzureARM.createFrom({
+    subscription: '',
+    resource_group: '',
+    resource: '',
+    tenant: '',
+    client_id: '',
+    client_secret: '',
+    has_secret: false,
+    arm_url: '',
+    login_url: '',
+  });
+
 export const emptyProvider = (): ProviderInput =>
   app.ProviderInput.createFrom({
     name: '',
@@ -43,6 +58,7 @@ export const emptyProvider = (): ProviderInput =>
     rpm: 0,
     max_retries: 0,
     timeout_ms: 0,
+    azure_arm: emptyAzureARM(),
   });
 
 export const roleLabels: Record<string, string> = {
