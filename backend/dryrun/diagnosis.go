@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // Finding is one diagnosis in plain words: what is wrong, the figures that
@@ -53,9 +54,16 @@ func diagnose(f facts) []Finding {
 		return out
 	}
 	if f.Errors > 0 {
+		next := "Open Adjust Grader, fix the failing component (Test Sample shows the error), then re-grade: the stored answers are reused."
+		if strings.Contains(f.FirstError, "has no field") {
+			// The data, not the component, is short: a preset that needs
+			// a reference field the records do not carry (tool usage on
+			// records that offer no tools, say).
+			next = "These records do not carry the field the grader compares with. Pick a grader that fits the data (Adjust Grader), or give the records that field (a column or key in the file), then re-grade: the stored answers are reused."
+		}
 		out = append(out, Finding{Kind: FindErrors, Title: "The grader failed on some samples",
 			Evidence: fmt.Sprintf("%d of %d samples (%s) had a grader error and count as 0; first: %s", f.Errors, s.N, pctStr(float64(f.Errors)/float64(s.N)), f.FirstError),
-			Next:     "Open Adjust Grader, fix the failing component (Test Sample shows the error), then re-grade: the stored answers are reused."})
+			Next:     next})
 	}
 	if s.Mean <= 0.2+eps {
 		out = append(out, Finding{Kind: FindTooHard, Title: "Too hard, or the grader is too strict",

@@ -59,6 +59,14 @@ func TestTheDiagnosisNamesEachProblemWithEvidenceAndANextStep(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a field the records lack points at the data, not the component", func(t *testing.T) {
+		f := facts{Scores: spread, Errors: 40, FirstError: "tools: the item has no field reference_tool_calls (the expected tool calls)"}
+		f.Stats = Compute(f.Scores)
+		got := kinds(diagnose(f))[FindErrors]
+		if !strings.Contains(got.Next, "do not carry the field") || strings.Contains(got.Next, "fix the failing component") {
+			t.Fatalf("next step %q", got.Next)
+		}
+	})
 	t.Run("a healthy sample has nothing to report", func(t *testing.T) {
 		f := facts{Scores: spread, PerTopic: map[string]TopicStats{"a": {Mean: 0.5, Count: 50}, "b": {Mean: 0.45, Count: 50}},
 			Components: map[string]float64{"x": 0.5, "y": 0.5}, Weights: map[string]float64{"x": 0.5, "y": 0.5}}
