@@ -483,24 +483,7 @@ func (s *Service) AzureServingCheck(ctx context.Context, datasetID int64) (Deplo
 // PendingAzureServes lists the datasets with an Azure deployment still
 // being waited for, so the app can resume the waits when it starts.
 func PendingAzureServes(ctx context.Context, st *store.Store) ([]int64, error) {
-	dss, err := st.Datasets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []int64
-	for _, ds := range dss {
-		rows, err := st.Deployments(ctx, ds.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			if r.Target == TargetAzure && r.State == store.DeployApplying {
-				out = append(out, ds.ID)
-				break
-			}
-		}
-	}
-	return out, nil
+	return pendingWaits(ctx, st, TargetAzure)
 }
 
 // servedAzure points an Azure-fine-tuned model at the deployment that

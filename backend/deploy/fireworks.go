@@ -356,6 +356,12 @@ func (s *Service) ServingCheck(ctx context.Context, datasetID int64) (Deployment
 // PendingServes lists the datasets with a Fireworks deployment still being
 // waited for, so the app can resume the waits when it starts.
 func PendingServes(ctx context.Context, st *store.Store) ([]int64, error) {
+	return pendingWaits(ctx, st, TargetFireworks)
+}
+
+// pendingWaits lists the datasets whose deployment to target is still
+// being applied (a serve whose wait a restart interrupted).
+func pendingWaits(ctx context.Context, st *store.Store, target string) ([]int64, error) {
 	dss, err := st.Datasets(ctx)
 	if err != nil {
 		return nil, err
@@ -367,7 +373,7 @@ func PendingServes(ctx context.Context, st *store.Store) ([]int64, error) {
 			return nil, err
 		}
 		for _, r := range rows {
-			if r.Target == TargetFireworks && r.State == store.DeployApplying {
+			if r.Target == target && r.State == store.DeployApplying {
 				out = append(out, ds.ID)
 				break
 			}
