@@ -409,7 +409,9 @@ func (s *Service) Deploy(ctx context.Context, datasetID int64, o Options) (Deplo
 		return s.Store.SaveDeploymentChanges(bg, row.ID, string(b))
 	}
 	if err := t.Apply(ctx, env, p, record); err != nil {
-		msg := fmt.Sprintf("failed after %d of %d changes: %v", len(done), len(p.ops), err)
+		// done holds every change sent, the failing one included (a target
+		// records a change before it sends it).
+		msg := fmt.Sprintf("failed at change %d of %d: %v", len(done), len(p.ops), err)
 		notes, rerr := t.Revert(bg, env, done)
 		state := store.DeployFailed
 		switch {
@@ -417,7 +419,7 @@ func (s *Service) Deploy(ctx context.Context, datasetID int64, o Options) (Deplo
 			state = store.DeployStuck
 			msg += fmt.Sprintf("; rolling back the changes made also failed (%v): the gateway may be half changed, use Rollback to retry", rerr)
 		case len(done) > 0:
-			msg += fmt.Sprintf("; the %d change(s) made were rolled back, the gateway routes as before", len(done))
+			msg += "; what it had changed was rolled back, the gateway routes as before"
 		default:
 			msg += "; nothing had changed"
 		}

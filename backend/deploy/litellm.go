@@ -385,19 +385,15 @@ func (litellmTarget) Apply(ctx context.Context, env Env, p Plan, record func(Cha
 		if o.change.Op == "create" {
 			path = "/model/new"
 		}
-		if err := px.do(ctx, http.MethodPost, path, o.body, nil); err != nil {
-			// A proxy can store the entry and still fail the answer (a
-			// timeout, a reload error): if our id is in the table it is
-			// ours to undo.
-			if o.change.Op == "create" {
-				if table, terr := px.info(context.WithoutCancel(ctx)); terr == nil && present(table, o.change.ID) {
-					_ = record(o.change)
-				}
-			}
-			return fmt.Errorf("step %d (%s): %w", i+1, p.Steps[i], err)
-		}
+		// Recorded before it is sent: a proxy can apply a write and still
+		// fail its answer (a timeout, a reload error), and the app can stop
+		// between the two; Revert skips an entry that is already as before
+		// and a created one that is not there.
 		if err := record(o.change); err != nil {
 			return fmt.Errorf("step %d: recording the change: %w", i+1, err)
+		}
+		if err := px.do(ctx, http.MethodPost, path, o.body, nil); err != nil {
+			return fmt.Errorf("step %d (%s): %w", i+1, p.Steps[i], err)
 		}
 	}
 	// The proxy answers 200 to writes it does not fully apply (an older
@@ -605,11 +601,6 @@ func find(table []Entry, id string) (Entry, bool) {
 		}
 	}
 	return Entry{}, false
-}
-
-func present(table []Entry, id string) bool {
-	_, ok := find(table, id)
-	return ok
 }
 
 // sameState says whether a deployment routes as recorded: same name and

@@ -146,12 +146,12 @@ func TestAFailureOnTheSecondCallRollsTheFirstBack(t *testing.T) {
 		if err == nil {
 			t.Fatal("deploy succeeded despite the failure")
 		}
-		for _, want := range []string{"failed after 1 of 2 changes", "HTTP 500", "rolled back"} {
+		for _, want := range []string{"failed at change 2 of 2", "HTTP 500", "rolled back"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
 			}
 		}
-		if d.State != store.DeployFailed || len(d.Changes) != 1 {
+		if d.State != store.DeployFailed || len(d.Changes) != 2 { // the failing create is recorded before it is sent
 			t.Fatalf("deployment = %+v", d)
 		}
 	})
@@ -179,6 +179,28 @@ func TestAFailureOnTheSecondCallRollsTheFirstBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A proxy can apply a write and still answer with an error (a timeout
+// after the database write): the change was recorded before it was sent,
+// so the failed deployment undoes it and the table reads as before.
+func TestAWriteAppliedButAnsweredWithAnErrorIsUndone(t *testing.T) {
+	w := newWorld(t, 2)
+	before := modelInfo(t, w)
+	w.proxy.Models.LoseAnswer(1, http.StatusBadGateway)
+	d, err := w.svc.Deploy(w.ctx, w.ds, deploy.Options{Target: "litellm", Mode: deploy.ModeReplace})
+	if err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("deploy: %v", err)
+	}
+	if d.State != store.DeployFailed || len(d.Changes) != 1 {
+		t.Fatalf("deployment = %+v", d)
+	}
+	if after := modelInfo(t, w); !bytes.Equal(before, after) {
+		t.Fatalf("the applied update was not undone:\nbefore %s\nafter  %s", before, after)
+	}
+	if w.proxy.Models.Writes() != 2 { // the lost update, the restoring one
+		t.Fatalf("writes = %d", w.proxy.Models.Writes())
+	}
 }
 
 func TestProxyRefusalsAreExplained(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ type LiteLLMModels struct {
 	seq      int
 	writes   int
 	failures map[int]int // write call number → HTTP status
+	lost     map[int]int // write call number → status answered after applying it
 }
 
 type liteDeployment struct {
@@ -54,7 +56,7 @@ type liteDeployment struct {
 
 // NewLiteLLMModels returns an empty model table managed with adminKey.
 func NewLiteLLMModels(adminKey string) *LiteLLMModels {
-	return &LiteLLMModels{admin: adminKey, readers: map[string]bool{}, failures: map[int]int{}}
+	return &LiteLLMModels{admin: adminKey, readers: map[string]bool{}, failures: map[int]int{}, lost: map[int]int{}}
 }
 
 // AllowReadKey accepts a (non-admin) virtual key for reads.
@@ -100,6 +102,15 @@ func (m *LiteLLMModels) FailCall(n, status int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.failures[m.writes+n] = status
+}
+
+// LoseAnswer makes the n-th write call from now apply its change and then
+// answer with status anyway, as a proxy whose reply times out or whose
+// reload fails after the database write does.
+func (m *LiteLLMModels) LoseAnswer(n, status int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lost[m.writes+n] = status
 }
 
 // Writes counts the management write calls served (failed ones included).
@@ -226,6 +237,12 @@ func (m *LiteLLMModels) Mount(mux *http.ServeMux) {
 			if st, ok := m.failures[m.writes]; ok {
 				delete(m.failures, m.writes)
 				proxyError(w, st, "internal_server_error", "Internal Server Error, prisma.errors.ClientNotConnectedError: Client is not connected to the query engine")
+				return
+			}
+			if st, ok := m.lost[m.writes]; ok && key == m.admin {
+				delete(m.lost, m.writes)
+				h(httptest.NewRecorder(), body)
+				proxyError(w, st, "internal_server_error", "Bad Gateway: upstream timed out")
 				return
 			}
 			if key != m.admin {
