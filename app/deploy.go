@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"tracetune/backend/deploy"
 	"tracetune/backend/grader"
@@ -64,9 +65,16 @@ type PlaygroundEvent struct {
 	Answer    *deploy.Answer `json:"answer,omitempty"`
 }
 
-// playgroundRuns holds the cancel function of each streaming playground
-// request by run id, for StopPlayground.
+// playgroundRuns holds, by run id, the cancel function of each streaming
+// playground request, a stopEarly mark for a Stop that arrived before its
+// run (the window's calls run on goroutines of their own, in any order),
+// or a runEnded mark; marks are forgotten after a minute.
 var playgroundRuns sync.Map
+
+type (
+	stopEarly time.Time // stopped before it started
+	runEnded  time.Time // over: a Stop now does nothing
+)
 
 // PlaygroundStream sends one prompt to both models and streams both
 // answers to the window as EventPlayground events tagged with runID (the
@@ -78,25 +86,60 @@ func (s *Deploy) PlaygroundStream(datasetID int64, runID string, in deploy.Playg
 	}
 	ctx, cancel := context.WithCancel(s.ctx())
 	defer cancel()
-	if _, dup := playgroundRuns.LoadOrStore(runID, cancel); dup {
-		return deploy.PlaygroundResult{}, fmt.Errorf("playground run %q is already going", runID)
+	done := func(a deploy.Answer) {
+		s.emit(EventPlayground, PlaygroundEvent{DatasetID: datasetID, RunID: runID, Side: a.Side, Done: true, Answer: &a})
 	}
-	defer playgroundRuns.Delete(runID)
+	for {
+		v, dup := playgroundRuns.LoadOrStore(runID, cancel)
+		if !dup {
+			break
+		}
+		switch v.(type) {
+		case stopEarly: // both answers end at once, stopped, asking nothing
+			playgroundRuns.CompareAndSwap(runID, v, runEnded(time.Now()))
+			res := deploy.PlaygroundResult{Base: deploy.Answer{Side: deploy.SideBase, Stopped: true},
+				Tuned: deploy.Answer{Side: deploy.SideTuned, Stopped: true}}
+			done(res.Base)
+			done(res.Tuned)
+			return res, nil
+		case runEnded:
+		default:
+			return deploy.PlaygroundResult{}, fmt.Errorf("playground run %q is already going", runID)
+		}
+		if playgroundRuns.CompareAndSwap(runID, v, cancel) {
+			break
+		}
+	}
+	defer playgroundRuns.Store(runID, runEnded(time.Now()))
 	return s.svc().PlaygroundStream(ctx, datasetID, in,
 		func(side, delta string) {
 			s.emit(EventPlayground, PlaygroundEvent{DatasetID: datasetID, RunID: runID, Side: side, Delta: delta})
-		},
-		func(a deploy.Answer) {
-			s.emit(EventPlayground, PlaygroundEvent{DatasetID: datasetID, RunID: runID, Side: a.Side, Done: true, Answer: &a})
-		})
+		}, done)
 }
 
 // StopPlayground stops both requests of a streaming playground run; each
-// answer keeps its text so far. Stopping a run that has ended does nothing.
+// answer keeps its text so far. A Stop that arrives before its run starts
+// stops the run as it starts; one after the run ended does nothing.
 func (s *Deploy) StopPlayground(runID string) {
-	if cancel, ok := playgroundRuns.Load(runID); ok {
-		cancel.(context.CancelFunc)()
+	v, loaded := playgroundRuns.LoadOrStore(runID, stopEarly(time.Now()))
+	if cancel, ok := v.(context.CancelFunc); loaded && ok {
+		cancel()
 	}
+	playgroundRuns.Range(func(k, v any) bool {
+		var at time.Time
+		switch m := v.(type) {
+		case stopEarly:
+			at = time.Time(m)
+		case runEnded:
+			at = time.Time(m)
+		default:
+			return true
+		}
+		if time.Since(at) > time.Minute {
+			playgroundRuns.CompareAndDelete(k, v)
+		}
+		return true
+	})
 }
 
 // GradeAnswer grades one playground answer on demand.

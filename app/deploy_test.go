@@ -90,4 +90,16 @@ func TestPlaygroundStreamStopsByRunID(t *testing.T) {
 	if _, err := dep.PlaygroundStream(ds.ID, " ", in); err == nil {
 		t.Fatal("an empty run id was accepted")
 	}
+	// A Stop can reach the app before its run does (each bound call runs
+	// on its own goroutine): the run then ends at once, asking nothing.
+	asked := fake.Count("/chat/completions")
+	dep.StopPlayground("run-2")
+	start := time.Now()
+	res, err = dep.PlaygroundStream(ds.ID, "run-2", in)
+	if err != nil || !res.Base.Stopped || !res.Tuned.Stopped || time.Since(start) > time.Second {
+		t.Fatalf("a run stopped before it started: %+v %v after %v", res, err, time.Since(start))
+	}
+	if got := fake.Count("/chat/completions"); got != asked {
+		t.Fatalf("a run stopped before it started asked the models %d times", got-asked)
+	}
 }

@@ -2,8 +2,6 @@ package deploy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,9 +91,9 @@ func trainedRaw(t Tuned) string {
 	return t.Model
 }
 
-// azureDeploymentName names a new deployment after the model, with a
-// random tail (Azure allows 2–64 letters, digits, -, _ and .).
-func azureDeploymentName(model string) (string, error) {
+// azureDeploymentName names a new deployment after the model, ending in
+// tail (see serveTail; Azure allows 2–64 letters, digits, -, _ and .).
+func azureDeploymentName(model, tail string) string {
 	var b strings.Builder
 	base, ft, _ := strings.Cut(model, ".ft-")
 	for _, r := range strings.ToLower(base) {
@@ -113,11 +111,7 @@ func azureDeploymentName(model string) (string, error) {
 	if len(ft) >= 6 {
 		name += "-ft" + strings.ToLower(ft[:6])
 	}
-	tail := make([]byte, 3)
-	if _, err := rand.Read(tail); err != nil {
-		return "", err
-	}
-	return "tt-" + name + "-" + hex.EncodeToString(tail), nil
+	return "tt-" + name + "-" + tail
 }
 
 func (azureTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error) {
@@ -133,10 +127,11 @@ func (azureTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error) {
 	if err != nil {
 		return p, err
 	}
-	name, err := azureDeploymentName(raw)
+	tail, err := serveTail(ctx, env, raw)
 	if err != nil {
 		return p, err
 	}
+	name := azureDeploymentName(raw, tail)
 	capacity := o.capacity()
 	p.ModelName = name
 	// Signing in and reading where the deployment would go says which
@@ -145,7 +140,7 @@ func (azureTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error) {
 	if _, found, err := c.get(ctx, name); err != nil {
 		p.Reason = c.explain("checking provider "+t.Provider+"'s access to Azure", err).Error()
 	} else if found {
-		p.Reason = fmt.Sprintf("a deployment named %s already exists on resource %s: try again for another name", name, c.cfg.Resource)
+		p.Reason = fmt.Sprintf("a deployment named %s already exists on resource %s, made outside this dataset's deployments: delete it in the Azure portal, then try again", name, c.cfg.Resource)
 	}
 	p.Supported = p.Reason == ""
 	endpoint := strings.TrimRight(t.BaseURL, "/")
@@ -384,10 +379,7 @@ func (s *Service) finishAzure(ctx context.Context, d Deployment, progress Progre
 		}
 	}
 	progress(1, 4, "created "+name+"; waiting for Azure to provision it")
-	poll, limit := s.ServePoll, s.ServeTimeout
-	if poll <= 0 {
-		poll = defaultServePoll
-	}
+	poll, limit := s.servePoll(), s.ServeTimeout
 	if limit <= 0 {
 		limit = defaultServeTimeout
 	}

@@ -167,6 +167,7 @@ func TestServingAnAzureModelDeploysItWaitsUntilItAnswersAndRollbackDeletesIt(t *
 		if fake.Puts() != 0 || len(fake.Deployments()) != 0 {
 			t.Fatal("a preview created a deployment")
 		}
+		name = p.ModelName
 	})
 	t.Run("serving PUTs once, waits for Succeeded, then for the test request past DeploymentNotReady", func(t *testing.T) {
 		var log progressLog
@@ -179,7 +180,9 @@ func TestServingAnAzureModelDeploysItWaitsUntilItAnswersAndRollbackDeletesIt(t *
 		if deps[0].State != "Succeeded" || deps[0].Model != azTunedID || deps[0].Capacity != 5 || deps[0].SKU != "standard" || fake.Puts() != 1 {
 			t.Fatalf("fake deployment = %+v, %d PUTs", deps[0], fake.Puts())
 		}
-		name = d.ModelName
+		if d.ModelName != name {
+			t.Fatalf("deployed as %s, but the preview the user confirmed named %s", d.ModelName, name)
+		}
 		for _, want := range []string{": Creating for", "still starting (Azure: DeploymentNotReady)", "ready: call model"} {
 			if !strings.Contains(log.all(), want) {
 				t.Errorf("progress lacks %q:\n%s", want, log.all())

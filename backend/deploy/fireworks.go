@@ -3,12 +3,15 @@ package deploy
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +61,18 @@ const (
 	defaultServeTimeout = 2 * time.Hour
 )
 
+// servePoll is how often a serve's wait reads the deployment: ServePoll,
+// else TRACETUNE_SERVE_POLL_MS (the e2e suite's fakes), else every 10 s.
+func (s *Service) servePoll() time.Duration {
+	if s.ServePoll > 0 {
+		return s.ServePoll
+	}
+	if ms, _ := strconv.Atoi(os.Getenv("TRACETUNE_SERVE_POLL_MS")); ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return defaultServePoll
+}
+
 type fireworksTarget struct{}
 
 func (fireworksTarget) Name() string { return TargetFireworks }
@@ -91,10 +106,11 @@ func (fireworksTarget) Plan(ctx context.Context, env Env, o Options) (Plan, erro
 	if err != nil {
 		return p, err
 	}
-	id, err := deploymentID(raw)
+	tail, err := serveTail(ctx, env, raw)
 	if err != nil {
 		return p, err
 	}
+	id := deploymentID(raw, tail)
 	lo, hi := o.replicas()
 	p.ModelName = raw + "#" + c.deployment(id)
 	var m struct {
@@ -269,10 +285,7 @@ func (s *Service) finishServe(ctx context.Context, d Deployment, progress Progre
 		}
 	}
 	progress(1, 3, "created "+c.deployment(id)+"; waiting for it to be READY")
-	poll, limit := s.ServePoll, s.ServeTimeout
-	if poll <= 0 {
-		poll = defaultServePoll
-	}
+	poll, limit := s.servePoll(), s.ServeTimeout
 	if limit <= 0 {
 		limit = defaultServeTimeout
 	}
@@ -446,9 +459,9 @@ func deployBody(model string, lo, hi int) map[string]any {
 	return map[string]any{"baseModel": model, "minReplicaCount": lo, "maxReplicaCount": hi}
 }
 
-// deploymentID names a new deployment after the model, with a random
-// tail: Fireworks may keep a deleted deployment's id for a while.
-func deploymentID(model string) (string, error) {
+// deploymentID names a new deployment after the model, ending in tail
+// (see serveTail).
+func deploymentID(model, tail string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower("tt-" + lastPart(model)) {
 		switch {
@@ -462,11 +475,30 @@ func deploymentID(model string) (string, error) {
 	if len(base) > 55 {
 		base = strings.Trim(base[:55], "-")
 	}
-	tail := make([]byte, 3)
-	if _, err := rand.Read(tail); err != nil {
+	return base + "-" + tail
+}
+
+// serveTail is the 6 hex digits that end the name of the next deployment
+// serving model for the dataset. It is the same for the Preview and the
+// Deploy that follows (the name the user confirmed is the one created),
+// and new once the dataset has one more deployment (Fireworks may keep a
+// deleted deployment's id for a while): a hash of the dataset, the
+// training job, the model and the dataset's count of deployments. Random
+// without a store.
+func serveTail(ctx context.Context, env Env, model string) (string, error) {
+	if env.LLM == nil || env.LLM.Store == nil {
+		b := make([]byte, 3)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(b), nil
+	}
+	rows, err := env.LLM.Store.Deployments(ctx, env.DatasetID)
+	if err != nil {
 		return "", err
 	}
-	return base + "-" + hex.EncodeToString(tail), nil
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%d/%d/%s", env.DatasetID, env.Tuned.JobID, len(rows), model)))
+	return hex.EncodeToString(sum[:3]), nil
 }
 
 // validateServe checks the options of the fireworks target, which takes

@@ -153,7 +153,7 @@ func TestServingAFireworksModelMakesItCallableAndRollbackDeletesIt(t *testing.T)
 	fake := startFireworks(t)
 	w := newFWWorld(t, testutil.OpenStore(t), secrets.Open(secrets.Options{ForceFile: true, Dir: t.TempDir()}), fake)
 	serve := deploy.Options{Target: deploy.TargetFireworks}
-	var served string
+	var served, previewed string
 
 	t.Run("before serving, benchmarks and the playground refuse and say to serve it first", func(t *testing.T) {
 		_, err := w.svc.Benchmark(w.ctx, w.ds, deploy.BenchmarkOptions{}, nil)
@@ -185,6 +185,7 @@ func TestServingAFireworksModelMakesItCallableAndRollbackDeletesIt(t *testing.T)
 		if fake.DeploymentsCreated() != 0 {
 			t.Fatal("a preview created a deployment")
 		}
+		previewed = p.ModelName
 	})
 	t.Run("serving creates one deployment and waits from CREATING to READY with progress", func(t *testing.T) {
 		var log progressLog
@@ -198,6 +199,9 @@ func TestServingAFireworksModelMakesItCallableAndRollbackDeletesIt(t *testing.T)
 			t.Fatalf("fake deployment = %+v", deps[0])
 		}
 		served = d.ModelName
+		if served != previewed {
+			t.Fatalf("served as %s, but the preview the user confirmed named %s", served, previewed)
+		}
 		if served != fwTunedID+"#accounts/fake-acct/deployments/"+deps[0].ID || d.TunedModel != fwTunedID {
 			t.Fatalf("served as %q (tuned %q)", served, d.TunedModel)
 		}

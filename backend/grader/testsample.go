@@ -36,6 +36,9 @@ type SampleResult struct {
 	// fields the record offers without carrying them, with where they came
 	// from: "reference_tool_calls (from the file's trajectory)"
 	DerivedFields []string `json:"derived_fields,omitempty"`
+	// DerivedFields as a person reads them, one line per origin
+	// (record.DerivedSummary), so the window and the CLI say the same
+	DerivedSummary []string `json:"derived_summary,omitempty"`
 }
 
 // TestResult is a Test Sample run: the grader version, each record, and
@@ -126,6 +129,11 @@ func LastTest(ctx context.Context, st *store.Store, datasetID int64) (TestResult
 	if err := json.Unmarshal([]byte(t.Result), &r); err != nil {
 		return TestResult{}, false, fmt.Errorf("last test sample is unreadable: %w", err)
 	}
+	for i, s := range r.Samples { // a test stored before the summary was kept
+		if len(s.DerivedFields) > 0 && len(s.DerivedSummary) == 0 {
+			r.Samples[i].DerivedSummary = record.DerivedSummary(s.DerivedFields)
+		}
+	}
 	return r, true, nil
 }
 
@@ -154,6 +162,7 @@ func testOne(ctx context.Context, st *store.Store, ev *Evaluator, id int64, base
 	}
 	if f, err := ItemFields(rec); err == nil && len(f.Derived) > 0 {
 		sr.DerivedFields = f.Labels()
+		sr.DerivedSummary = record.DerivedSummary(sr.DerivedFields)
 	}
 	s, ok := ProductionSample(rec)
 	sr.Source = FromProduction

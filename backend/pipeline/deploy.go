@@ -182,6 +182,9 @@ func deployFigure(d *deploy.Deployment) string {
 	}
 	switch deploy.Mode(d.Mode) {
 	case deploy.ModeServe:
+		if d.Target == deploy.TargetAzure {
+			return "served on Azure as " + d.ModelName
+		}
 		return "served on Fireworks as " + d.ModelName
 	case deploy.ModeAB:
 		return fmt.Sprintf("A/B %d/%d on %s", 100-d.Split, d.Split, where)

@@ -32,14 +32,14 @@ func TestTopicModelCacheAndItsInvalidation(t *testing.T) {
 	}
 	testutil.InsertRecords(t, st, d.ID, recs)
 
-	t.Run("membership counts the valid records on each topic and sums their ids", func(t *testing.T) {
+	t.Run("membership counts the records on each topic and sums their ids", func(t *testing.T) {
 		ms, err := st.TopicMembership(ctx, d.ID)
-		if err != nil || len(ms) != 1 || ms[0].TopicID != a.ID || ms[0].N != 3 {
-			t.Fatalf("membership = %+v, %v; want 3 records on topic %d", ms, err, a.ID)
+		if err != nil || len(ms) != 1 || ms[0].TopicID != a.ID || ms[0].N != 4 {
+			t.Fatalf("membership = %+v, %v; want 4 records on topic %d", ms, err, a.ID)
 		}
-		got, err := st.Records(ctx, store.RecordFilter{DatasetID: d.ID, Code: "valid", Limit: 10})
-		if err != nil || len(got) != 3 {
-			t.Fatalf("valid records %d, %v", len(got), err)
+		got, err := st.Records(ctx, store.RecordFilter{DatasetID: d.ID, Limit: 10})
+		if err != nil || len(got) != 4 {
+			t.Fatalf("records %d, %v", len(got), err)
 		}
 		var sum int64
 		for _, g := range got {
@@ -86,6 +86,19 @@ func TestTopicModelCacheAndItsInvalidation(t *testing.T) {
 		m, ok, _ := st.TopicModel(ctx, d.ID)
 		if !ok || m.Seeds != nil || string(m.Model) != "model" {
 			t.Fatalf("after an edit: %+v, %v", m, ok)
+		}
+	})
+
+	t.Run("a record that becomes invalid drops the sums", func(t *testing.T) {
+		if err := st.SetTopicSeeds(ctx, d.ID, stamp, []byte("sums")); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.UpdateCodes(ctx, []store.CodeUpdate{{ID: got[2].ID, Code: record.Duplicate}}); err != nil {
+			t.Fatal(err)
+		}
+		m, ok, _ := st.TopicModel(ctx, d.ID)
+		if !ok || m.Seeds != nil {
+			t.Fatalf("after a validity change: %+v, %v", m, ok)
 		}
 	})
 

@@ -79,17 +79,26 @@ type AzureDeployment struct {
 	Capacity                int
 }
 
-// StartAzureARM starts the fake, its data plane in front of chat (a new
-// OpenAI fake when nil), closed when t ends.
-func StartAzureARM(t testing.TB, chat *OpenAI) *AzureARM {
+// NewAzureARM returns the fake, its data plane in front of chat (a new
+// OpenAI fake when nil), for a server of the caller's (URL unset).
+func NewAzureARM(chat *OpenAI) *AzureARM {
 	if chat == nil {
 		chat = NewOpenAI()
 	}
-	f := &AzureARM{Tenant: "8f6b1d2e-3c4a-4b5d-9e6f-7a8b9c0d1e2f", ClientID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+	return &AzureARM{Tenant: "8f6b1d2e-3c4a-4b5d-9e6f-7a8b9c0d1e2f", ClientID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
 		ClientSecret: "Fk8Q~fake-client-secret-0123456789abcdef", Subscription: "00000000-1111-4222-8333-444444444444",
 		ResourceGroup: "rg-tracetune", Resource: "tt-aoai", Chat: chat, tokens: map[string]bool{}, models: map[string]bool{},
 		deps: map[string]*azDeployment{}, reads: 2, notReady: 1}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+}
+
+// Handler serves the fake: login, ARM and data plane on one root.
+func (f *AzureARM) Handler() http.Handler { return http.HandlerFunc(f.serve) }
+
+// StartAzureARM starts the fake, its data plane in front of chat (a new
+// OpenAI fake when nil), closed when t ends.
+func StartAzureARM(t testing.TB, chat *OpenAI) *AzureARM {
+	f := NewAzureARM(chat)
+	f.srv = httptest.NewServer(f.Handler())
 	f.URL = f.srv.URL
 	t.Cleanup(f.Close)
 	return f

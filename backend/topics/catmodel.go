@@ -31,10 +31,10 @@ import (
 // recomputed (every record vectorized with the cached vectorizer, no fit)
 // when the records on a topic are no longer those they were summed over:
 // each topic's count and sum of record ids are compared with the store's
-// (store.TopicMembership), which catches moves, regeneration, deleted
-// topics and invalidated records. Store triggers drop the model when
+// (store.TopicMembership, an index-only read), which catches moves,
+// regeneration and deleted topics. Store triggers drop the model when
 // records are deleted (a replace import) and the sums when a record's
-// messages are edited (schema_topic_models.go). Topic names, descriptions
+// messages are edited or its validity changes (schema_topic_models.go). Topic names, descriptions
 // and keywords are read at every run, so editing them invalidates nothing.
 // The embedding path needs no cache: only the new texts (and the topics)
 // are embedded.

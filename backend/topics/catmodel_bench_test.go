@@ -126,6 +126,12 @@ func benchCategorizeNew(b *testing.B, st *store.Store, ds int64, add func()) {
 		b.Fatal(err)
 	}
 	membership := time.Since(t1)
+	// What the provider path read before: every record.
+	t2 := time.Now()
+	if _, err := svc.loadCorpus(ctx, ds, nil); err != nil {
+		b.Fatal(err)
+	}
+	readAll := time.Since(t2)
 	run := func(b *testing.B, cached bool) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
@@ -158,4 +164,29 @@ func benchCategorizeNew(b *testing.B, st *store.Store, ds int64, add func()) {
 	}
 	b.Run("cached", func(b *testing.B) { run(b, true) })
 	b.Run("full", func(b *testing.B) { run(b, false) })
+	// With a provider (the fake OpenAI-compatible server): only the new
+	// records are read and embedded; read_all_s is what reading every
+	// record, as this path did before, costs on its own.
+	b.Run("provider", func(b *testing.B) {
+		f := testutil.StartOpenAI(b)
+		b.Setenv("OPENAI_BASE_URL", f.URL)
+		b.Setenv("OPENAI_API_KEY", "sk-bench")
+		psvc := New(st)
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			uncategorize(b, st, ds, news)
+			f.Reset()
+			stop := heapPeak()
+			b.StartTimer()
+			res, err := psvc.CategorizeNew(ctx, ds, mark, nil)
+			b.StopTimer()
+			peak := stop()
+			if err != nil || res.Categorized != len(news) || res.Vectors != VectorsEmbedding {
+				b.Fatalf("CategorizeNew = %+v, %v; %d new records", res, err, len(news))
+			}
+			b.ReportMetric(peak, "peak_heap_MB")
+			b.ReportMetric(float64(f.Count("/embeddings")), "embed_requests")
+			b.ReportMetric(readAll.Seconds(), "read_all_s")
+		}
+	})
 }

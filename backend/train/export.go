@@ -1,11 +1,13 @@
 package train
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,6 +98,11 @@ func (s *Service) offline(info Info) Trainer {
 	return &openaiTrainer{info: info, azure: info.Name == "azure"}
 }
 
+// ExportProgress is told how far an export is: units written of all
+// units (a line of a JSONL file, or a whole other file) and what it is
+// doing. A jobs.Reporter converts to it.
+type ExportProgress func(done, total int64, message string)
+
 // Export writes to dir what Start would send for these options, without
 // contacting any platform and without recording a job: the same split
 // (same records for the same seed), the same lines in the trainer's
@@ -103,7 +110,18 @@ func (s *Service) offline(info Info) Trainer {
 // Fireworks evaluator package, or the TRL bundle's reward.py), and a
 // README.txt naming the files and counts. No key is written. dir may exist
 // but must not hold a file of the same name (nothing is overwritten).
+// All or nothing: the files are written to a temporary folder and moved
+// into dir only once all are written; an error or ctx's cancellation
+// leaves dir as it was.
 func (s *Service) Export(ctx context.Context, datasetID int64, o Options, in Inputs, dir string) (Exported, error) {
+	return s.ExportReporting(ctx, datasetID, o, in, dir, nil)
+}
+
+// ExportReporting is Export telling report (when not nil) how far it is.
+func (s *Service) ExportReporting(ctx context.Context, datasetID int64, o Options, in Inputs, dir string, report ExportProgress) (Exported, error) {
+	if report == nil {
+		report = func(int64, int64, string) {}
+	}
 	dir = strings.TrimSpace(dir)
 	if dir == "" {
 		return Exported{}, invalid("choose a folder to write the training files to")
@@ -134,6 +152,7 @@ func (s *Service) Export(ctx context.Context, datasetID int64, o Options, in Inp
 		return Exported{}, err
 	}
 	tr := s.offline(info)
+	report(0, 0, "preparing the split's lines")
 	o.OutDir = dir
 	row := store.TrainJob{DatasetID: datasetID, Trainer: info.Name, BaseModel: target.Model, GraderVersion: in.GraderVersion,
 		DryRunID: in.DryRunID, DryRunVerdict: in.DryRunVerdict, SplitSeed: o.Seed}
@@ -158,37 +177,237 @@ func (s *Service) Export(ctx context.Context, datasetID int64, o Options, in Inp
 	readme := exportReadmeText(d.Name, info, ex, o)
 	files[exportReadme] = []byte(readme)
 	ex.Files = append(ex.Files, ExportFile{Name: exportReadme, Bytes: len(readme)})
-	if err := writeFiles(dir, files); err != nil {
+	if err := writeFiles(ctx, dir, files, report); err != nil {
 		return Exported{}, err
 	}
 	return ex, nil
 }
 
-// writeFiles writes files under dir, creating folders, after checking
-// that none of them exists (then nothing is written).
-func writeFiles(dir string, files map[string][]byte) error {
+// exportCreate opens an export's file for writing (a test makes it fail).
+var exportCreate = func(path string) (io.WriteCloser, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
+
+// exportUnits is what a file counts for in an export's progress: its
+// lines for JSONL, else one.
+func exportUnits(name string, b []byte) int64 {
+	if !strings.HasSuffix(name, ".jsonl") {
+		return 1
+	}
+	n := int64(bytes.Count(b, []byte("\n")))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// writeFiles writes files under dir, all or nothing. It refuses when dir
+// holds a file of the same name (then nothing is written), writes every
+// file into a fresh temporary folder beside dir (the same file system, so
+// the move is a rename), and moves them into dir only once all are
+// written: dir is made by renaming the temporary folder when it does not
+// exist yet. On an error or ctx's end the temporary folder, any folder
+// made for it and any file already moved are removed again.
+func writeFiles(ctx context.Context, dir string, files map[string][]byte, report ExportProgress) (err error) {
+	dir = filepath.Clean(dir)
 	names := make([]string, 0, len(files))
-	for name := range files {
+	var total int64
+	for name, b := range files {
 		names = append(names, name)
+		total += exportUnits(name, b)
 	}
 	sort.Strings(names)
+	exists, err := checkFree(dir, names)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error { return fmt.Errorf("write the training files to %s: %w", dir, err) }
+	parent := filepath.Dir(dir)
+	made, err := mkdirs(parent)
+	if err != nil {
+		return fail(err)
+	}
+	defer func() {
+		if err != nil {
+			removeDirs(made)
+		}
+	}()
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".partial-")
+	if err != nil && exists {
+		// a folder the user may write to whose parent they may not: the
+		// temporary folder goes inside it (still the same file system)
+		tmp, err = os.MkdirTemp(dir, ".tracetune-export-")
+	}
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp) // empty after a move; gone with what it holds otherwise
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's is 0700; it may become dir
+		return fail(err)
+	}
+
+	var done int64
+	report(0, total, "writing the files")
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		report(done, total, "writing "+name)
+		p := filepath.Join(tmp, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fail(err)
+		}
+		if err := writeOne(ctx, p, name, files[name], func(n int64) {
+			done += n
+			report(done, total, "writing "+name)
+		}); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fail(fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	report(done, total, "moving the files into place")
+	if !exists {
+		if err := os.Rename(tmp, dir); err != nil {
+			return fail(err)
+		}
+		return nil
+	}
+	return moveInto(tmp, dir, names)
+}
+
+// writeOne writes one file, a JSONL file line by line so progress and
+// Stop follow it; step is told the units written since it was last told.
+func writeOne(ctx context.Context, path, name string, b []byte, step func(int64)) error {
+	f, err := exportCreate(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	if !strings.HasSuffix(name, ".jsonl") {
+		_, err = w.Write(b)
+		if err == nil {
+			step(1)
+		}
+	} else {
+		var pending int64
+		for rest := b; len(rest) > 0 && err == nil; {
+			line := rest
+			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+				line = rest[:i+1]
+			}
+			rest = rest[len(line):]
+			if _, err = w.Write(line); err != nil {
+				break
+			}
+			if pending++; pending == 256 {
+				step(pending)
+				pending, err = 0, ctx.Err()
+			}
+		}
+		if err == nil {
+			step(pending)
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// checkFree says whether dir exists, and refuses when it holds any of the
+// names or is not a folder.
+func checkFree(dir string, names []string) (bool, error) {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return false, invalid("%s is a file: pick a folder (nothing was written)", dir)
+	}
 	for _, name := range names {
 		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err == nil {
-			return invalid("%s already has %s: pick an empty folder (nothing was written)", dir, name)
+			return true, invalid("%s already has %s: pick an empty folder (nothing was written)", dir, name)
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("check %s: %w", dir, err)
+			return true, fmt.Errorf("check %s: %w", dir, err)
 		}
 	}
+	return true, nil
+}
+
+// moveInto renames each file from tmp into dir, making the folders they
+// need. When one cannot move, the files moved and the folders made are
+// removed again, leaving dir as it was.
+func moveInto(tmp, dir string, names []string) (err error) {
+	var moved, made []string
+	defer func() {
+		if err != nil {
+			for _, p := range moved {
+				os.Remove(p)
+			}
+			removeDirs(made)
+			err = fmt.Errorf("move the training files into %s: %w", dir, err)
+		}
+	}()
 	for _, name := range names {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("write the training files to %s: %w", dir, err)
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		m, err := mkdirs(filepath.Dir(dst))
+		made = append(made, m...)
+		if err != nil {
+			return err
 		}
-		if err := os.WriteFile(p, files[name], 0o644); err != nil {
-			return fmt.Errorf("write the training files to %s: %w", dir, err)
+		// checked again: something may have appeared since checkFree
+		if _, err := os.Lstat(dst); err == nil {
+			return invalid("%s appeared while the files were written", name)
 		}
+		if err := os.Rename(filepath.Join(tmp, filepath.FromSlash(name)), dst); err != nil {
+			return err
+		}
+		moved = append(moved, dst)
 	}
 	return nil
+}
+
+// mkdirs makes dir and any missing parent, returning the folders it made,
+// outermost first.
+func mkdirs(dir string) ([]string, error) {
+	var missing []string
+	for p := dir; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		missing = append(missing, p)
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	var made []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return made, err
+		}
+		made = append(made, missing[i])
+	}
+	return made, nil
+}
+
+// removeDirs removes folders mkdirs made, innermost first, when empty.
+func removeDirs(made []string) {
+	for i := len(made) - 1; i >= 0; i-- {
+		os.Remove(made[i])
+	}
 }
 
 // exportHowTo says what to do with the files, by trainer.

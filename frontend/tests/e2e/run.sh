@@ -11,6 +11,8 @@ work=$(mktemp -d /tmp/tracetune-e2e.XXXXXX)
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config"
 # The fake fine-tuning platform moves a job one stage per poll: poll fast.
 export TRACETUNE_TRAIN_POLL_MS=300
+# Serving waits (Fireworks, Azure) read the fake deployments as often.
+export TRACETUNE_SERVE_POLL_MS=300
 export TRACETUNE_E2E_TMP="$work" TRACETUNE_RESTART="$work/restart-request" TRACETUNE_FAKES="$work/fakes.json"
 # TRACETUNE_E2E_PORT lets two runs (say, two developers' checkouts) coexist.
 port=${TRACETUNE_E2E_PORT:-34115}

@@ -9,11 +9,19 @@ import (
 )
 
 // The fake Fireworks control plane (datasets, evaluators, secrets, RFT
-// jobs, models) for account FAKE_FIREWORKS_ACCOUNT (default fake-acct),
-// with chat under /inference/v1 like the openai fake. A job advances one
-// stage each time it is read. FAKE_FIREWORKS_KEY makes it require that
-// key; FAKE_FIREWORKS_STEPS sets the training steps (default 6). The
+// jobs, models, on-demand deployments) for account FAKE_FIREWORKS_ACCOUNT
+// (default fake-acct), with chat under /inference/v1 like the openai fake.
+// A job advances one stage each time it is read; a deployment stays
+// CREATING for 2 reads, then READY. FAKE_FIREWORKS_KEY makes it require
+// that key; FAKE_FIREWORKS_STEPS sets the training steps (default 6). The
 // printed URL is the root: a provider of kind fireworks takes it as is.
+//
+// Test controls, under the root:
+//
+//	POST /fake/deployment-reads {"n":N}      reads a new deployment stays CREATING
+//	POST /fake/fail-deployments {"message":M} new deployments end FAILED with M ("": READY)
+//	GET  /fake/deployments                   the deployments that exist
+//	GET  /fake/requests                      the chat requests: [{"method","path","model"}]
 func init() {
 	register("fireworks", "", func() http.Handler {
 		f := testutil.NewFireworks()
@@ -27,7 +35,16 @@ func init() {
 		if n, _ := strconv.Atoi(os.Getenv("FAKE_FIREWORKS_STEPS")); n > 0 {
 			f.SetSteps(n, 2)
 		}
-		h := f.Handler()
+		h := withControls(f.Handler(), map[string]http.HandlerFunc{
+			"deployment-reads": post(func(c count) { f.SetDeploymentReads(c.N) }),
+			"fail-deployments": post(func(m struct {
+				Message string `json:"message"`
+			}) {
+				f.FailDeployments(m.Message)
+			}),
+			"deployments": get(func() any { return f.Deployments() }),
+			"requests":    get(func() any { return chatCalls(f.Requests()) }),
+		})
 		// Signed upload and metrics URLs point back at the fake: learn its
 		// address (mount point included) from the first request.
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
