@@ -216,20 +216,21 @@ func (s *Train) PickExportFolder(datasetID int64, trainer string) (string, error
 	return s.pickSave("Export training files for "+trainer, topics.Slug(d.Name)+"-"+trainer+"-training")
 }
 
-// Export writes to dir what Start would send with these options (the
-// split's files in the trainer's format, the grader as it takes it, a
-// README.txt), without contacting any platform or recording a job.
-func (s *Train) Export(datasetID int64, opts train.Options, dir string) (train.Exported, error) {
+// Export starts, in the background, writing to dir what Start would send
+// with these options (the split's files in the trainer's format, the
+// grader as it takes it, a README.txt), without contacting any platform or
+// recording a training job. It returns the runner's job id: progress comes
+// as "job" events, Stop leaves dir as it was, the result is a
+// train.Exported.
+func (s *Train) Export(datasetID int64, opts train.Options, dir string) (int64, error) {
 	if err := need("folder", dir); err != nil {
-		return train.Exported{}, err
+		return 0, err
 	}
-	in, err := train.GraderInputs(s.ctx(), s.Store, datasetID, opts.Trainer)
-	if err != nil {
-		return train.Exported{}, err
+	if err := opts.Validate(); err != nil {
+		return 0, err
 	}
-	ex, err := s.trainService().Export(s.ctx(), datasetID, opts, in, dir)
-	if ex.Files == nil {
-		ex.Files, ex.Notes = []train.ExportFile{}, []string{}
+	if _, err := s.Store.Dataset(s.ctx(), datasetID); err != nil {
+		return 0, fmt.Errorf("dataset %d: %w", datasetID, err)
 	}
-	return ex, err
+	return s.Jobs.Start(pipeline.TrainExportWork(s.trainService(), datasetID, opts, dir))
 }

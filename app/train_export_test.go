@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"tracetune/backend/grader"
+	"tracetune/backend/jobs"
+	"tracetune/backend/pipeline"
 	"tracetune/backend/record"
 	"tracetune/backend/store"
 	"tracetune/backend/testutil"
@@ -16,8 +19,9 @@ import (
 )
 
 // TestTrainExportBindingWritesTheSplitFiles: the Step 6 button's binding
-// exports the dataset's grader for the trainer and writes the split files,
-// and refuses without a folder or a grader.
+// starts a job that exports the dataset's grader for the trainer and
+// writes the split files; it refuses without a folder, the job fails
+// without a grader.
 func TestTrainExportBindingWritesTheSplitFiles(t *testing.T) {
 	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -38,8 +42,13 @@ func TestTrainExportBindingWritesTheSplitFiles(t *testing.T) {
 	testutil.InsertRecords(t, st, ds.ID, recs)
 	dir := filepath.Join(t.TempDir(), "files")
 	o := train.Options{Trainer: "openai", Provider: ""}
-	if _, err := tr.Export(ds.ID, o, dir); err == nil {
-		t.Fatal("an export without a grader went through")
+	t.Cleanup(tr.Jobs.StopAll)
+	id, err := tr.Export(ds.ID, o, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := tr.Jobs.Wait(id); p.State != jobs.Failed || !strings.Contains(p.Error, "no grader") {
+		t.Fatalf("an export without a grader: %s %s", p.State, p.Error)
 	}
 	if _, err := grader.Save(ctx, st, ds.ID, grader.Grader{Components: []grader.Component{{Name: "exact", Kind: grader.KindStringCheck, Weight: 1,
 		Input: "{{sample.output_text}}", Reference: "{{item.answer}}", Operation: "eq"}}}); err != nil {
@@ -48,9 +57,14 @@ func TestTrainExportBindingWritesTheSplitFiles(t *testing.T) {
 	if _, err := tr.Export(ds.ID, o, " "); err == nil {
 		t.Fatal("an export without a folder went through")
 	}
-	ex, err := tr.Export(ds.ID, o, dir)
+	id, err = tr.Export(ds.ID, o, dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	p := tr.Jobs.Wait(id)
+	ex, ok := p.Result.(train.Exported)
+	if p.State != jobs.Done || p.Kind != pipeline.KindTrainExport || !ok {
+		t.Fatalf("export job %+v", p)
 	}
 	if ex.TrainCount != 18 || ex.ValidationCount != 2 || len(ex.Files) != 4 {
 		t.Fatalf("export %+v", ex)

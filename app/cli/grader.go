@@ -10,7 +10,6 @@ import (
 
 	"tracetune/backend/grader"
 	"tracetune/backend/pipeline"
-	"tracetune/backend/record"
 )
 
 var graderCommand = Command{Name: "grader",
@@ -224,7 +223,7 @@ func graderTest(e *Env, args []string) error {
 				fmt.Fprintf(w, "  error: %s\n", x)
 			}
 			// where the fields the record did not carry came from
-			for _, x := range record.DerivedSummary(s.DerivedFields) {
+			for _, x := range s.DerivedSummary {
 				fmt.Fprintf(w, "  %s%s\n", strings.ToLower(x[:1]), x[1:])
 			}
 		}

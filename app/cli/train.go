@@ -116,7 +116,9 @@ format (train.jsonl and validation.jsonl; for trl the bundle's files),
 grader.json (openai, azure: method.reinforcement.grader; fireworks: the
 grader, with the evaluator package in tracetune-evaluator/) and README.txt
 naming the files and counts. No API key is written; a file already in DIR
-is never overwritten (the export is refused). It prints {"dir","trainer",
+is never overwritten (the export is refused), and an export that fails or
+is stopped leaves DIR as it was (the files are moved in once all are
+written). It prints {"dir","trainer",
 "base_model","split_seed","train_count","validation_count",
 "files":[{"name","bytes","lines"}],"notes":[…]}.`}
 
@@ -478,14 +480,11 @@ func trainExport(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := train.GraderInputs(e.Ctx, e.Store, d.ID, o.Trainer)
+	p, err := e.Jobs.Run(e.Ctx, pipeline.TrainExportWork(&train.Service{Store: e.Store}, d.ID, o, *out))
 	if err != nil {
 		return err
 	}
-	ex, err := (&train.Service{Store: e.Store}).Export(e.Ctx, d.ID, o, in, *out)
-	if err != nil {
-		return err
-	}
+	ex, _ := p.Result.(train.Exported)
 	return e.Print(ex, func(w io.Writer) {
 		fmt.Fprintf(w, "wrote %d train and %d validation records for %s to %s\n", ex.TrainCount, ex.ValidationCount, ex.Trainer, ex.Dir)
 		for _, f := range ex.Files {

@@ -493,11 +493,17 @@ func serveTail(ctx context.Context, env Env, model string) (string, error) {
 		}
 		return hex.EncodeToString(b), nil
 	}
+	ds, err := env.LLM.Store.Dataset(ctx, env.DatasetID)
+	if err != nil {
+		return "", err
+	}
 	rows, err := env.LLM.Store.Deployments(ctx, env.DatasetID)
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%d/%d/%s", env.DatasetID, env.Tuned.JobID, len(rows), model)))
+	// The dataset's creation time tells apart two databases (a reinstall)
+	// serving the same model from their dataset 1.
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%d/%d/%d/%s", env.DatasetID, ds.CreatedAt.UnixNano(), env.Tuned.JobID, len(rows), model)))
 	return hex.EncodeToString(sum[:3]), nil
 }
 

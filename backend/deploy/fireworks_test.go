@@ -296,6 +296,18 @@ func TestServingAFireworksModelMakesItCallableAndRollbackDeletesIt(t *testing.T)
 			t.Fatalf("a third rollback: %v", err)
 		}
 	})
+	t.Run("serving again names a new deployment, the one its preview named", func(t *testing.T) {
+		p, err := w.svc.Preview(w.ctx, w.ds, serve)
+		must(t, err)
+		if p.ModelName == served {
+			t.Fatalf("the new deployment reuses the deleted one's id: %s", p.ModelName)
+		}
+		d, err := w.svc.Serve(w.ctx, w.ds, serve, nil)
+		must(t, err)
+		if d.ModelName != p.ModelName {
+			t.Fatalf("served as %s, previewed %s", d.ModelName, p.ModelName)
+		}
+	})
 }
 
 func TestAFailedFireworksDeploymentIsDeletedAndSaysWhy(t *testing.T) {

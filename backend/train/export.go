@@ -241,7 +241,7 @@ func writeFiles(ctx context.Context, dir string, files map[string][]byte, report
 	if err != nil {
 		return fail(err)
 	}
-	defer os.RemoveAll(tmp) // empty after a move; gone with what it holds otherwise
+	defer os.RemoveAll(tmp)                      // empty after a move; gone with what it holds otherwise
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's is 0700; it may become dir
 		return fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ import (
 func FailExportFile(t testing.TB, name string) {
 	prev := exportCreate
 	exportCreate = func(path string) (io.WriteCloser, error) {
-		if filepath.ToSlash(path) == name || filepath.Base(path) == name {
+		if strings.HasSuffix(filepath.ToSlash(path), "/"+name) {
 			return nil, errors.New("no space left on device")
 		}
 		return prev(path)

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -332,6 +333,106 @@ func TestGraderInputsExportTheSavedGraderForEachTrainer(t *testing.T) {
 				tr == "fireworks" && len(in.Evaluator) == 0 {
 				t.Errorf("inputs %+v", in)
 			}
+		})
+	}
+}
+
+// entries lists a folder's names ("" when it does not exist).
+func entries(t *testing.T, dir string) string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return "<none>"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, ",")
+}
+
+func TestAnExportThatFailsLeavesNothingAndARetrySucceeds(t *testing.T) {
+	_, ds, _, svc := setup(t)
+	opts := train.Options{Trainer: "openai", Provider: "oa", Seed: 7}
+	for _, c := range []struct {
+		name   string
+		exists bool // the target folder exists (empty) before the export
+	}{
+		{"into an empty folder", true},
+		{"into a folder the export makes", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			base := t.TempDir()
+			dir := filepath.Join(base, "new", "out")
+			if c.exists {
+				dir = filepath.Join(base, "out")
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := entries(t, base)
+			untouched := func(t *testing.T) {
+				t.Helper()
+				if got := entries(t, base); got != before {
+					t.Errorf("beside the target: %s, want %s (a temporary folder left?)", got, before)
+				}
+				if c.exists {
+					if got := entries(t, dir); got != "" {
+						t.Errorf("the target holds %s", got)
+					}
+				} else if _, err := os.Stat(filepath.Join(base, "new")); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("the folder made for the target is left: %v", err)
+				}
+			}
+			t.Run("a write error on the last file leaves no file of the export", func(t *testing.T) {
+				train.FailExportFile(t, "validation.jsonl")
+				_, err := svc.Export(ctxT(t), ds, opts, goInputs(), dir)
+				if err == nil || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "validation.jsonl") {
+					t.Fatalf("export: %v", err)
+				}
+				untouched(t)
+			})
+			t.Run("Stop after the first file leaves no file of the export", func(t *testing.T) {
+				ctx, cancel := context.WithCancel(ctxT(t))
+				defer cancel()
+				_, err := svc.ExportReporting(ctx, ds, opts, goInputs(), dir, func(done, total int64, _ string) {
+					if done >= 1 {
+						cancel()
+					}
+				})
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("stopped export: %v", err)
+				}
+				untouched(t)
+			})
+			t.Run("a retry writes every file and reports each line", func(t *testing.T) {
+				var last, total int64
+				ex, err := svc.ExportReporting(ctxT(t), ds, opts, goInputs(), dir, func(done, tot int64, _ string) {
+					if done < last {
+						t.Errorf("progress went back from %d to %d", last, done)
+					}
+					last, total = done, tot
+				})
+				if err != nil {
+					t.Fatalf("retry: %v", err)
+				}
+				files := readTree(t, dir)
+				if len(files) != len(ex.Files) || files["validation.jsonl"] == nil {
+					t.Errorf("the folder holds %d files, the export lists %d", len(files), len(ex.Files))
+				}
+				if want := int64(ex.TrainCount + ex.ValidationCount + len(ex.Files) - 2); last != total || total != want {
+					t.Errorf("progress ended at %d/%d, want %d/%d", last, total, want, want)
+				}
+				if got, want := entries(t, filepath.Dir(dir)), filepath.Base(dir); got != want {
+					t.Errorf("beside the target: %s, want only %s", got, want)
+				}
+				if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o755 {
+					t.Errorf("the folder's mode %v (%v)", fi.Mode(), err)
+				}
+			})
 		})
 	}
 }

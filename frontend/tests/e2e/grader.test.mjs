@@ -84,6 +84,13 @@ test('a looping script errors inline within the time limit; a fixed one complete
   assert.equal(last.samples.length, 12);
   assert.equal(last.mean, 0.5);
 
+  // A sample's details (the judge's reasoning, the whole response) open from the keyboard.
+  const details = page.getByTestId('grader-test-open').first();
+  await details.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await details.getAttribute('aria-expanded'), 'true');
+  await page.locator(`#${await details.getAttribute('aria-controls')}`).waitFor();
+
   // Export for TRL: the native save dialog would give this path.
   const out = scratchFile(`${name}-reward.py`, '');
   await page.evaluate((p) => {

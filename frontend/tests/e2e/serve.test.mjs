@@ -80,22 +80,24 @@ async function openStep7(page, name) {
 
 /**
  * Records every message the job progress line shows from now on (a state
- * may last only one poll): returns a function that reads them.
+ * may last only one poll), and every status of the Deploy node: returns a
+ * function that reads them ({phases, node}).
  */
 async function watchProgress(page) {
   await page.evaluate(() => {
     const seen = (window.__servePhases = []);
+    const node = (window.__serveNode = []);
+    const push = (list, t) => t && list[list.length - 1] !== t && list.push(t);
     const note = () => {
-      for (const el of document.querySelectorAll('[data-testid="job-progress"] .msg')) {
-        const t = el.textContent.trim();
-        if (t && seen[seen.length - 1] !== t) seen.push(t);
-      }
+      for (const el of document.querySelectorAll('[data-testid="job-progress"] .msg')) push(seen, el.textContent.trim());
+      push(node, document.querySelector('[data-testid="step-node-7"]')?.getAttribute('data-status'));
     };
+    note();
     window.__serveObserver?.disconnect();
     window.__serveObserver = new MutationObserver(note);
-    window.__serveObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+    window.__serveObserver.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   });
-  return () => page.evaluate(() => window.__servePhases);
+  return () => page.evaluate(() => ({ phases: window.__servePhases, node: window.__serveNode }));
 }
 
 /** Confirms the open dialog from the keyboard: Enter on its focused button, after Tab when Cancel has the focus. */
@@ -128,7 +130,11 @@ test('serve a Fireworks LoRA on an on-demand deployment, benchmark it, roll it b
     api_version: 'fake-acct', // the account id
   });
   providers.push(provider.id);
-  const job = await trainUntilDone(page, id, { trainer: 'fireworks', provider: provider.name, model: 'accounts/fireworks/models/qwen3-0p6b' });
+  const job = await trainUntilDone(page, id, {
+    trainer: 'fireworks',
+    provider: provider.name,
+    model: 'accounts/fireworks/models/qwen3-0p6b',
+  });
   const lora = job.fine_tuned_model;
   assert.match(lora, /^accounts\/fake-acct\/models\//);
   t.diagnostic(`training job ${job.job} → ${lora}`);
@@ -145,7 +151,10 @@ test('serve a Fireworks LoRA on an on-demand deployment, benchmark it, roll it b
   assert.equal(await page.getByTestId('deploy-target').inputValue(), 'fireworks');
   assert.equal(await page.getByTestId('deploy-min-replicas').inputValue(), '0');
   assert.match(await text(page.getByTestId('deploy-form')), /min 0: scales to zero when idle \(no cost at zero/);
-  assert.match(await text(page.getByTestId('deploy-cost-note')), /bills an on-demand deployment per GPU-second while a replica runs, not per token/);
+  assert.match(
+    await text(page.getByTestId('deploy-cost-note')),
+    /bills an on-demand deployment per GPU-second while a replica runs, not per token/,
+  );
 
   // The preview names the deployment and the cost, changing nothing.
   await page.getByTestId('deploy-preview').click();
@@ -165,8 +174,9 @@ test('serve a Fireworks LoRA on an on-demand deployment, benchmark it, roll it b
   assert.ok((await confirmByKeyboard(page, 'Create deployment')).includes('Create a Fireworks deployment?'));
   const status = page.getByTestId('deploy-status');
   await status.getByTestId('deploy-state').getByText('active', { exact: true }).waitFor({ timeout: 30_000 });
-  const seen = await phases();
-  t.diagnostic(`progress: ${JSON.stringify(seen)}`);
+  const { phases: seen, node } = await phases();
+  t.diagnostic(`progress: ${JSON.stringify(seen)}; Deploy node: ${JSON.stringify(node)}`);
+  assert.ok(node[0] === 'not_started' && node.includes('processing'), `the Deploy node was busy while serving: ${JSON.stringify(node)}`);
   const creating = seen.findIndex((m) => /: CREATING for /.test(m));
   assert.ok(creating >= 0, `the progress showed CREATING: ${JSON.stringify(seen)}`);
   assert.ok(
@@ -198,9 +208,7 @@ test('serve a Fireworks LoRA on an on-demand deployment, benchmark it, roll it b
   const asked = (await peek('fireworks', 'requests')).slice(calls).map((r) => r.model);
   assert.ok(asked.includes(served), `the tuned requests name ${served}: ${JSON.stringify(asked)}`);
   assert.ok(!asked.includes(lora), 'no request names the bare LoRA');
-  await page.waitForFunction(() =>
-    /served on Fireworks as/.test(document.querySelector('[data-testid="step-node-7"]')?.textContent ?? ''),
-  );
+  await page.waitForFunction(() => /served on Fireworks as/.test(document.querySelector('[data-testid="step-node-7"]')?.textContent ?? ''));
 
   // Rollback (confirmed from the keyboard) deletes the deployment.
   await page.getByTestId('deploy-rollback').click();
@@ -248,7 +256,10 @@ test('serve an Azure fine-tuned model on a deployment, ask it in the playground,
   const capacity = page.getByTestId('deploy-capacity');
   assert.equal(await capacity.inputValue(), '1');
   assert.match(await text(page.getByTestId('deploy-form')), /at capacity 1 Azure allows only about 1 request per minute/);
-  assert.match(await text(page.getByTestId('deploy-cost-note')), /bills a deployed fine-tuned model's hosting by the hour, whether it is used or not/);
+  assert.match(
+    await text(page.getByTestId('deploy-cost-note')),
+    /bills a deployed fine-tuned model's hosting by the hour, whether it is used or not/,
+  );
   await capacity.fill('5');
   assert.ok(!(await text(page.getByTestId('deploy-form'))).includes('so a benchmark crawls'), 'the warning is for capacity 1');
   await page.getByTestId('deploy-preview').click();
@@ -263,17 +274,18 @@ test('serve an Azure fine-tuned model on a deployment, ask it in the playground,
   await shot(page, 'azure-preview');
 
   // Deploy (Enter confirms): Creating, then Succeeded but still starting
-  // (the fake's first chat is DeploymentNotReady; each answer takes 200 ms,
+  // (the fake's first chat is DeploymentNotReady; each answer takes 300 ms,
   // as a real one does), then ready.
-  await control('azure', 'latency', { n: 200 });
+  await control('azure', 'latency', { n: 300 });
   const phases = await watchProgress(page);
   await page.getByTestId('deploy-start').click();
   assert.ok((await confirmByKeyboard(page, 'Create deployment')).includes('It bills by the hour.'));
   const status = page.getByTestId('deploy-status');
   await status.getByTestId('deploy-state').getByText('active', { exact: true }).waitFor({ timeout: 30_000 });
   await control('azure', 'latency', { n: 0 });
-  const seen = await phases();
-  t.diagnostic(`progress: ${JSON.stringify(seen)}`);
+  const { phases: seen, node } = await phases();
+  t.diagnostic(`progress: ${JSON.stringify(seen)}; Deploy node: ${JSON.stringify(node)}`);
+  assert.ok(node[0] === 'not_started' && node.includes('processing'), `the Deploy node was busy while serving: ${JSON.stringify(node)}`);
   const at = (re) => seen.findIndex((m) => re.test(m));
   const creating = at(new RegExp(`^${depName}: Creating for `));
   const starting = at(/Succeeded, still starting \(Azure: DeploymentNotReady\)/);
@@ -307,7 +319,10 @@ test('serve an Azure fine-tuned model on a deployment, ask it in the playground,
 
   // Rollback (from the keyboard) deletes the deployment.
   await page.getByTestId('deploy-rollback').click();
-  assert.match(await confirmByKeyboard(page, 'Roll back'), new RegExp(`Deletes the Azure deployment ${depName}: .*hourly hosting billing stops`));
+  assert.match(
+    await confirmByKeyboard(page, 'Roll back'),
+    new RegExp(`Deletes the Azure deployment ${depName}: .*hourly hosting billing stops`),
+  );
   await page.getByTestId('deploy-state').getByText('rolled back', { exact: true }).waitFor({ timeout: 30_000 });
   assert.deepEqual(await peek('azure', 'deployments'), [], 'deleted on Azure');
   await nodeStatus(page, 7, 'not_started');

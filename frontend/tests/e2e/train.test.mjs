@@ -8,7 +8,7 @@
 // TRACETUNE_TRAIN_POLL_MS (e.g. 300) so the fake's steps come quickly.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { call, fakes, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
 
@@ -175,4 +175,10 @@ test('attach the model a TRL bundle trained, then export the training files', as
   await page.getByText(/Wrote 27 training and 3 validation records/).waitFor({ timeout: 30_000 });
   assert.ok(existsSync(join(out, 'data', 'train.jsonl')) || existsSync(join(out, 'train.jsonl')), 'the export holds the training rows');
   assert.match(readFileSync(join(out, 'README.txt'), 'utf8'), /27 training and 3 validation records/);
+  // The export ran as a job; its outcome lists the files, and no temporary folder is left beside.
+  await page.getByTestId('train-export-result').getByText('README.txt').waitFor();
+  assert.deepEqual(
+    readdirSync(dirname(out)).filter((f) => f.includes('.partial-')),
+    [],
+  );
 });

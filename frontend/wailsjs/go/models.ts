@@ -2183,6 +2183,7 @@ export namespace grader {
 	    source: string;
 	    reasoning_by?: Record<string, string>;
 	    derived_fields?: string[];
+	    derived_summary?: string[];
 	
 	    static createFrom(source: any = {}) {
 	        return new SampleResult(source);
@@ -2199,6 +2200,7 @@ export namespace grader {
 	        this.source = source["source"];
 	        this.reasoning_by = source["reasoning_by"];
 	        this.derived_fields = source["derived_fields"];
+	        this.derived_summary = source["derived_summary"];
 	    }
 	}
 	export class TestResult {
@@ -3687,66 +3689,6 @@ export namespace train {
 	        this.type = source["type"];
 	        this.message = source["message"];
 	        this.data = source["data"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class ExportFile {
-	    name: string;
-	    bytes: number;
-	    lines?: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new ExportFile(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.name = source["name"];
-	        this.bytes = source["bytes"];
-	        this.lines = source["lines"];
-	    }
-	}
-	export class Exported {
-	    dir: string;
-	    trainer: string;
-	    base_model: string;
-	    split_seed: number;
-	    train_count: number;
-	    validation_count: number;
-	    files: ExportFile[];
-	    notes: string[];
-	
-	    static createFrom(source: any = {}) {
-	        return new Exported(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.dir = source["dir"];
-	        this.trainer = source["trainer"];
-	        this.base_model = source["base_model"];
-	        this.split_seed = source["split_seed"];
-	        this.train_count = source["train_count"];
-	        this.validation_count = source["validation_count"];
-	        this.files = this.convertValues(source["files"], ExportFile);
-	        this.notes = source["notes"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

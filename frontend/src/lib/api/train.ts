@@ -59,7 +59,17 @@ export const cancelTrain = (jobId: number): Promise<TrainJob> => T.Cancel(jobId)
 export const pauseTrain = (jobId: number): Promise<TrainJob> => T.Pause(jobId);
 export const resumeTrain = (jobId: number): Promise<TrainJob> => T.Resume(jobId);
 
-export type TrainExport = train.Exported;
+/** An export job's result (train.Exported: not a binding's return, so not generated). */
+export type TrainExport = {
+  dir: string;
+  trainer: string;
+  base_model: string;
+  split_seed: number;
+  train_count: number;
+  validation_count: number;
+  files: { name: string; bytes: number; lines?: number }[];
+  notes: string[];
+};
 /**
  * Attaches the model a TRL job trained, as a provider serves it: one short chat
  * request must come back, or nothing changes. The job becomes succeeded with it.
@@ -69,8 +79,11 @@ export const attachTrainModel = (jobId: number, provider: string, model: string)
 export const detachTrainModel = (jobId: number): Promise<TrainJob> => T.Detach(jobId);
 /** The native save dialog for the folder training files go to ('' if cancelled). */
 export const pickTrainExportFolder = (datasetId: number, trainer: string): Promise<string> => T.PickExportFolder(datasetId, trainer);
-/** Writes what Start would send (split files, grader, README.txt) to dir, contacting no platform. */
-export const exportTrainFiles = (datasetId: number, o: TrainOptions, dir: string): Promise<TrainExport> =>
+/**
+ * Starts a job writing what Start would send (split files, grader, README.txt) to dir,
+ * contacting no platform; returns the job id (its result is a TrainExport).
+ */
+export const exportTrainFiles = (datasetId: number, o: TrainOptions, dir: string): Promise<number> =>
   T.Export(datasetId, train.Options.createFrom(o), dir);
 
 /** Provider kinds that serve a model on the user's own machines, offered first for an attach. */

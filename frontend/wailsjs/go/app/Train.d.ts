@@ -15,7 +15,7 @@ export function Detach(arg1:number):Promise<train.Job>;
 
 export function Detail(arg1:number):Promise<train.Detail>;
 
-export function Export(arg1:number,arg2:train.Options,arg3:string):Promise<train.Exported>;
+export function Export(arg1:number,arg2:train.Options,arg3:string):Promise<number>;
 
 export function Latest(arg1:number):Promise<train.Detail>;
 
