@@ -147,8 +147,9 @@ type Service struct {
 	// ValidationIDs lists the records a job held out.
 	ValidationIDs func(ctx context.Context, jobID int64) ([]int64, error)
 	Now           func() time.Time
-	// ServePoll and ServeTimeout pace the wait for a Fireworks deployment
-	// (0: every 10 s, for up to 2 h).
+	// ServePoll and ServeTimeout pace the wait for a Fireworks or Azure
+	// deployment (0: every TRACETUNE_SERVE_POLL_MS when set, else 10 s;
+	// for up to 2 h).
 	ServePoll, ServeTimeout time.Duration
 }
 

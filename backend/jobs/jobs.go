@@ -175,6 +175,10 @@ func (r *Runner) run(ctx context.Context, j *job, work Work) {
 	}()
 	start := time.Now()
 	var lastEmit, lastPersist time.Time
+	// A report inside EmitEvery of the last event is held, not dropped:
+	// trailing sends the newest one when the interval is over, so the
+	// window always ends up showing the latest message.
+	var trailing *time.Timer
 	report := func(done, total int64, msg string) {
 		j.mu.Lock()
 		if j.ended {
@@ -197,6 +201,19 @@ func (r *Runner) run(ctx context.Context, j *job, work Work) {
 		persist := now.Sub(lastPersist) >= r.PersistEvery
 		if emit {
 			lastEmit = now
+		} else if trailing == nil {
+			trailing = time.AfterFunc(r.EmitEvery-now.Sub(lastEmit), func() {
+				j.mu.Lock()
+				trailing = nil
+				if j.ended {
+					j.mu.Unlock()
+					return
+				}
+				lastEmit = time.Now()
+				p := j.p
+				j.mu.Unlock()
+				r.notify(p)
+			})
 		}
 		if persist {
 			lastPersist = now

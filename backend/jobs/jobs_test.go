@@ -135,3 +135,33 @@ func TestWaitAfterTheJobEndedKeepsTypedResult(t *testing.T) {
 		t.Fatalf("status result = %#v", r.Status(id).Result)
 	}
 }
+
+// A message reported within EmitEvery of the last event is held and sent
+// when the interval is over, not dropped: the window shows the latest.
+func TestAQuickSecondMessageStillReachesTheWindow(t *testing.T) {
+	st := testutil.OpenStore(t)
+	got := make(chan Progress, 16)
+	r := New(st, func(p Progress) { got <- p })
+	r.EmitEvery = 100 * time.Millisecond
+	release := make(chan struct{})
+	if _, err := r.Start(Job{Kind: "serve", Work: func(ctx context.Context, report Reporter) (any, error) {
+		report(0, 3, "creating")
+		report(1, 3, "still starting")
+		<-release
+		return nil, nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	defer close(release)
+	deadline := time.After(2 * time.Second)
+	for {
+		select {
+		case p := <-got:
+			if p.Message == "still starting" {
+				return
+			}
+		case <-deadline:
+			t.Fatal(`"still starting" never reached the window`)
+		}
+	}
+}
