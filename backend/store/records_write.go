@@ -109,8 +109,11 @@ func (rt *RecordTx) DeleteAll() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("clear dataset %d: %w", rt.datasetID, err)
 	}
-	if _, err := rt.t.ExecContext(rt.ctx, `DELETE FROM index_backlog WHERE dataset_id = ?`, rt.datasetID); err != nil {
-		return 0, fmt.Errorf("clear dataset %d: %w", rt.datasetID, err)
+	// the categorization model was fitted on the records that went
+	for _, q := range []string{`DELETE FROM index_backlog WHERE dataset_id = ?`, `DELETE FROM topic_models WHERE dataset_id = ?`} {
+		if _, err := rt.t.ExecContext(rt.ctx, q, rt.datasetID); err != nil {
+			return 0, fmt.Errorf("clear dataset %d: %w", rt.datasetID, err)
+		}
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
@@ -343,17 +346,22 @@ func (s *Store) UpdateCodes(ctx context.Context, ups []CodeUpdate) error {
 // UpdateRecordContent replaces a record's content and validation outcome
 // (an edit); topic, generation and provenance stay.
 func (s *Store) UpdateRecordContent(ctx context.Context, r record.Record) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
+	return s.tx(ctx, func(t *sql.Tx) error {
+		res, err := t.ExecContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
 		metadata = ?, trace_id = ?, hash = ?, code = ?, detail = ?, updated_at = ? WHERE id = ?`,
-		packText(rawColumn(&r)), string(r.Shape), packArg(r.Messages), packArg(r.Tools), packArg(r.Output),
-		packArg(r.Fields), packArg(r.Metadata), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
-	if err != nil {
-		return fmt.Errorf("update record %d: %w", r.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("record %d: %w", r.ID, ErrNotFound)
-	}
-	return nil
+			packText(rawColumn(&r)), string(r.Shape), packArg(r.Messages), packArg(r.Tools), packArg(r.Output),
+			packArg(r.Fields), packArg(r.Metadata), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
+		if err != nil {
+			return fmt.Errorf("update record %d: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("record %d: %w", r.ID, ErrNotFound)
+		}
+		// its vector changed: the topic sums are rebuilt (without a refit)
+		_, err = t.ExecContext(ctx, `UPDATE topic_models SET seeds = NULL WHERE seeds IS NOT NULL
+			AND dataset_id = (SELECT dataset_id FROM records WHERE id = ?)`, r.ID)
+		return err
+	})
 }
 
 // DeleteRecordIDs deletes the given records of a dataset (ids of other
@@ -373,6 +381,11 @@ func (s *Store) DeleteRecordIDs(ctx context.Context, datasetID int64, ids []int6
 			}
 			n, _ := res.RowsAffected()
 			total += int(n)
+		}
+		if total > 0 { // record ids may be reused: the model fitted on them goes
+			if _, err := t.ExecContext(ctx, `DELETE FROM topic_models WHERE dataset_id = ?`, datasetID); err != nil {
+				return err
+			}
 		}
 		_, err = t.ExecContext(ctx, `UPDATE datasets SET last_activity = ? WHERE id = ?`, now(), datasetID)
 		return err

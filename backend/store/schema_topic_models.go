@@ -37,3 +37,16 @@ CREATE TRIGGER records_code_topic_sums AFTER UPDATE OF code ON records WHEN old.
 END;
 `)
 }
+
+func init() {
+	// A trigger runs once per row: on a replace or a bulk delete of a
+	// million records the model's was a million statements. Deletes and
+	// edits now drop the model or its sums once per operation, in the
+	// statement's own transaction (DeleteAll, DeleteRecordIDs,
+	// UpdateRecordContent); the per-row trigger stays only for a record
+	// whose validity changes, which revalidation does for the few that do.
+	register(172, "topic_models_invalidation_per_operation", `
+DROP TRIGGER records_delete_topic_model;
+DROP TRIGGER records_edit_topic_sums;
+`)
+}
