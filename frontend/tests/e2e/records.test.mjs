@@ -114,6 +114,16 @@ test('health, issues, record viewer, edit, browser, bulk delete, markup as text'
   assert.equal(await text(page.getByTestId('health-invalid')), '⚠ 2 invalid (3.0 %)');
   await group('user_message_too_short').waitFor({ state: 'detached' });
 
+  // A valid record offers variations of itself (PRODUCT.md §7, one record):
+  // the Generate dialog opens on it, over the viewer; Escape closes only it.
+  await viewer.getByTestId('record-generate').click();
+  const gen = page.getByTestId('generate-dialog');
+  await gen.waitFor();
+  assert.match(await gen.textContent(), /Generate from record \d+/);
+  await page.keyboard.press('Escape');
+  await gen.waitFor({ state: 'detached' });
+  assert.ok(await viewer.isVisible());
+
   // Escape closes only the top dialog (the viewer), then the issues list.
   await page.keyboard.press('Escape');
   await viewer.waitFor({ state: 'detached' });
