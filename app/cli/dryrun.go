@@ -189,7 +189,9 @@ func dryrunList(e *Env, args []string) error {
 				v = "stopped"
 			}
 			stale := ""
-			if r.Stale {
+			if r.RecordsChanged {
+				stale = " (stale: records changed)"
+			} else if r.Stale {
 				stale = " (stale: older grader)"
 			}
 			fmt.Fprintf(w, "%-5d %-8s mean %.3f  >0 %5.1f %%  std %.3f  n %-5d %s  grader %s  %s%s\n", r.ID, v, r.Mean,

@@ -11,7 +11,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"tracetune/backend/jobs"
 	"tracetune/backend/llm"
 	"tracetune/backend/store"
 )
@@ -57,7 +56,6 @@ const azureReadyProbes = 30
 type azureTarget struct{}
 
 func (azureTarget) Name() string { return TargetAzure }
-func (azureTarget) Kind() string { return "" }
 
 // capacity is the options' capacity with its default.
 func (o Options) capacity() int {
@@ -81,14 +79,6 @@ func (o Options) validateAzure() error {
 		return fmt.Errorf("capacity %d: give 1–1000 (units of 1,000 tokens per minute): %w", o.Capacity, ErrInvalid)
 	}
 	return nil
-}
-
-// trainedRaw is the model a job produced, before serving renamed it.
-func trainedRaw(t Tuned) string {
-	if t.raw != "" {
-		return t.raw
-	}
-	return t.Model
 }
 
 // azureDeploymentName names a new deployment after the model, ending in
@@ -116,7 +106,7 @@ func azureDeploymentName(model, tail string) string {
 
 func (azureTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error) {
 	t := env.Tuned
-	raw := trainedRaw(t)
+	raw := trainedModel(t)
 	p := Plan{Target: TargetAzure, Source: t.Provider, Mode: ModeServe, BaseModel: t.BaseModel, Tuned: raw}
 	if t.ProviderKind != llm.KindAzure {
 		p.Reason = fmt.Sprintf("training job %d's model %s is served by provider %s (%s), not Azure OpenAI: only a model fine-tuned on Azure is deployed there; use a gateway target", t.JobID, raw, t.Provider, t.ProviderKind)
@@ -166,310 +156,158 @@ func (azureTarget) Plan(ctx context.Context, env Env, o Options) (Plan, error) {
 	return p, nil
 }
 
-// Apply creates and waits without progress or resuming: Deploy sends the
-// azure target to ServeAzure, which does both.
-func (azureTarget) Apply(ctx context.Context, env Env, p Plan, record func(Change) error) error {
-	if err := record(p.ops[0].change); err != nil {
-		return err
-	}
-	c, err := azureARM(ctx, env.LLM, env.HTTP, env.Tuned.Provider)
+// remove deletes one deployment. One that is already gone counts as
+// deleted, with a note.
+func (azureTarget) remove(ctx context.Context, env Env, ch Change) (string, error) {
+	c, err := azureARM(ctx, env.LLM, env.HTTP, str(ch.After.Params, "provider"))
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := c.do(ctx, http.MethodPut, p.ModelName, p.ops[0].body, nil); err != nil {
-		return c.explain("creating the deployment "+p.ModelName, err)
+	gone, err := c.remove(ctx, ch.ID)
+	switch {
+	case err != nil:
+		return "", c.explain("deleting the deployment "+ch.ID, err)
+	case gone:
+		return fmt.Sprintf("the deployment %s was already gone on Azure", ch.ID), nil
 	}
-	_, err = c.waitProvisioned(ctx, p.ModelName, defaultServePoll, defaultServeTimeout, nil)
-	return err
+	return "", nil
 }
 
-// Revert deletes the deployments a serve created, newest first. One that
-// is already gone counts as deleted, with a note.
-func (azureTarget) Revert(ctx context.Context, env Env, changes []Change) ([]string, error) {
-	var notes []string
-	for i := len(changes) - 1; i >= 0; i-- {
-		ch := changes[i]
-		if ch.Op != "create" {
-			continue
-		}
-		c, err := azureARM(ctx, env.LLM, env.HTTP, str(ch.After.Params, "provider"))
-		if err != nil {
-			return notes, err
-		}
-		gone, err := c.remove(ctx, ch.ID)
-		switch {
-		case err != nil:
-			return notes, c.explain("deleting the deployment "+ch.ID, err)
-		case gone:
-			notes = append(notes, fmt.Sprintf("the deployment %s was already gone on Azure", ch.ID))
-		}
-	}
-	return notes, nil
-}
-
-var errAzureFailed = errors.New("azure deployment failed")
-
-// waitProvisioned reads the deployment until ARM says Succeeded; Failed,
-// Canceled or a deployment that vanished wrap errAzureFailed.
-func (c *armClient) waitProvisioned(ctx context.Context, name string, every, limit time.Duration, seen func(armDeployment)) (armDeployment, error) {
-	deadline := time.Now().Add(limit)
-	for {
-		dep, found, err := c.get(ctx, name)
-		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return dep, ctx.Err()
-			}
-			return dep, c.explain("reading the deployment "+name, err)
-		case !found:
-			return dep, fmt.Errorf("the deployment %s disappeared on Azure while being created: %w", name, errAzureFailed)
-		}
-		if seen != nil {
-			seen(dep)
-		}
-		switch st := dep.Properties.ProvisioningState; {
-		case strings.EqualFold(st, "Succeeded"):
-			return dep, nil
-		case strings.EqualFold(st, "Failed"), strings.EqualFold(st, "Canceled"), strings.EqualFold(st, "Deleting"):
-			return dep, fmt.Errorf("Azure could not create the deployment %s of %s: its provisioning state is %s (quota, region or model support are the usual causes; the Azure portal's activity log of resource %s has the details): %w",
-				name, dep.Properties.Model.Name, st, c.cfg.Resource, errAzureFailed)
-		}
-		if time.Now().After(deadline) {
-			return dep, fmt.Errorf("the deployment %s is still %s after %s", name, dep.Properties.ProvisioningState, limit)
-		}
-		select {
-		case <-ctx.Done():
-			return dep, ctx.Err()
-		case <-time.After(every):
-		}
-	}
-}
-
-// isAzureServe says whether a deployment is an Azure serve (its own
-// layer, like a Fireworks one: gateways route to what it serves).
-func isAzureServe(d Deployment) bool { return d.Target == TargetAzure }
-
-// isAnyServe is a serve on either platform.
-func isAnyServe(d Deployment) bool { return isServing(d) || isAzureServe(d) }
+// errAzureFailed is an Azure deployment that can never become ready.
+var errAzureFailed = fmt.Errorf("azure %w", errServeFailed)
 
 // ServeAzure makes (or resumes) the dataset's Azure deployment and waits
 // until it answers, reporting its state on the way. One Azure deployment
 // of a dataset is in effect at a time: an unfinished one is resumed,
 // never duplicated; a ready one must be rolled back first.
 func (s *Service) ServeAzure(ctx context.Context, datasetID int64, o Options, progress Progress) (Deployment, error) {
-	o.Target = TargetAzure
-	if o.Mode == "" {
-		o.Mode = ModeServe
-	}
-	if err := o.Validate(); err != nil {
-		return Deployment{}, err
-	}
-	if progress == nil {
-		progress = func(int64, int64, string) {}
-	}
-	cur, ok, err := s.inEffect(ctx, datasetID, isAzureServe)
-	if err != nil {
-		return Deployment{}, err
-	}
-	if ok {
-		if cur.State == store.DeployApplying {
-			return s.finishAzure(ctx, cur, progress)
-		}
-		return cur, fmt.Errorf("deployment %d already serves %s on Azure as %s (%s): roll it back first: %w", cur.ID, cur.TunedModel, cur.ModelName, cur.State, ErrConflict)
-	}
-	tuned, err := s.trained(ctx, datasetID, o.JobID)
-	if err != nil {
-		return Deployment{}, err
-	}
-	env := Env{DatasetID: datasetID, Tuned: tuned, HTTP: s.HTTP, LLM: s.LLM}
-	p, err := azureTarget{}.Plan(ctx, env, o)
-	if err != nil {
-		return Deployment{}, err
-	}
-	if !p.Supported {
-		return Deployment{}, fmt.Errorf("%s: %s: %w", TargetAzure, p.Reason, ErrUnsupported)
-	}
-	row, err := s.Store.CreateDeployment(ctx, store.DeploymentRow{DatasetID: datasetID, Target: TargetAzure, Mode: string(ModeServe),
-		Source: tuned.Provider, ModelName: p.ModelName, BaseModel: tuned.BaseModel, TunedModel: p.Tuned, Summary: p.Summary, Snippet: p.Snippet})
-	if err != nil {
-		return Deployment{}, err
-	}
-	// The deployment goes in the record before the PUT is sent, so a
-	// crash between the two still knows which one to look for (and
-	// Rollback's DELETE of one never made is harmless).
-	b, _ := json.Marshal([]Change{p.ops[0].change})
-	if err := s.Store.SaveDeploymentChanges(ctx, row.ID, string(b)); err != nil {
-		return Deployment{}, err
-	}
-	if err := s.Store.SetDeploymentState(ctx, row.ID, store.DeployApplying, "creating "+p.ModelName); err != nil {
-		return Deployment{}, err
-	}
-	row, err = s.Store.Deployment(ctx, row.ID)
-	if err != nil {
-		return Deployment{}, err
-	}
-	return s.finishAzure(ctx, toDeployment(row), progress)
+	return s.serve(ctx, azureTarget{}, datasetID, o, progress)
 }
 
-// finishAzure takes an applying Azure deployment to ready: it PUTs the
-// deployment unless Azure already has it, waits for Succeeded, then for a
-// test chat to be answered.
-func (s *Service) finishAzure(ctx context.Context, d Deployment, progress Progress) (Deployment, error) {
-	bg := context.WithoutCancel(ctx)
+func (azureTarget) servesAs(d Deployment) string { return "on Azure as " + d.ModelName }
+
+// intent: the deployment goes in the record before the PUT is sent
+// (Rollback's DELETE of one never made is harmless).
+func (azureTarget) intent(p Plan) ([]Change, string) {
+	return []Change{p.ops[0].change}, "creating " + p.ModelName
+}
+
+func (azureTarget) open(ctx context.Context, s *Service, d Deployment) (servingSession, error) {
 	if len(d.Changes) == 0 {
-		return d, fmt.Errorf("deployment %d records no Azure deployment: roll it back: %w", d.ID, ErrInvalid)
+		return nil, fmt.Errorf("deployment %d records no Azure deployment: roll it back: %w", d.ID, ErrInvalid)
 	}
 	ch := d.Changes[0]
-	name, model := ch.ID, str(ch.After.Params, "model")
-	capacity := DefaultAzureCapacity
+	a := azServing{s: s, d: d, name: ch.ID, model: str(ch.After.Params, "model"), capacity: DefaultAzureCapacity}
 	if n, ok := ch.After.Params["capacity"].(float64); ok && n > 0 {
-		capacity = int(n)
+		a.capacity = int(n)
 	} else if n, ok := ch.After.Params["capacity"].(int); ok && n > 0 {
-		capacity = n
+		a.capacity = n
 	}
-	c, err := azureARM(ctx, s.LLM, s.HTTP, d.Source)
-	if err != nil {
-		return d, err
+	var err error
+	if a.c, err = azureARM(ctx, s.LLM, s.HTTP, d.Source); err != nil {
+		return nil, err
 	}
-	fail := func(err error) (Deployment, error) {
-		msg := err.Error()
-		notes, rerr := azureTarget{}.Revert(bg, Env{HTTP: s.HTTP, LLM: s.LLM}, d.Changes)
-		state := store.DeployFailed
-		if rerr != nil {
-			state = store.DeployStuck
-			msg += fmt.Sprintf("; deleting the deployment also failed (%v): it may still exist and bill by the hour, use Rollback to retry", rerr)
-		} else {
-			msg += "; the deployment was deleted, nothing is left on Azure"
-		}
-		_ = s.Store.SetDeploymentState(bg, d.ID, state, msg)
-		out, _ := s.Store.Deployment(bg, d.ID)
-		res := toDeployment(out)
-		res.Notes = notes
-		return res, fmt.Errorf("serve on Azure: %s", msg)
-	}
-	pending := func(msg string, err error) (Deployment, error) {
-		_ = s.Store.SetDeploymentState(bg, d.ID, store.DeployApplying, msg)
-		out, _ := s.Store.Deployment(bg, d.ID)
-		if ctx.Err() != nil {
-			return toDeployment(out), &jobs.StopNote{Text: msg, Err: ctx.Err()}
-		}
-		return toDeployment(out), fmt.Errorf("serve on Azure: %s: %w", msg, err)
-	}
-	resume := fmt.Sprintf("deploy to azure again to resume the wait (nothing is created twice), or Rollback to delete %s", name)
-	progress(0, 4, "checking for the Azure deployment "+name)
-	dep, found, err := c.get(ctx, name)
+	return a, nil
+}
+
+// azServing is one applying Azure deployment.
+type azServing struct {
+	s           *Service
+	c           *armClient
+	d           Deployment
+	name, model string
+	capacity    int
+}
+
+func (a azServing) words() servingWords {
+	return servingWords{label: "Azure", steps: 4, name: a.name, what: "the deployment " + a.name, ready: "ready", waiting: "waiting for Azure to provision it",
+		creating: a.name + " is being provisioned on Azure and bills by the hour once deployed",
+		resume:   fmt.Sprintf("deploy to azure again to resume the wait (nothing is created twice), or Rollback to delete %s", a.name),
+		bill:     "bill by the hour", failed: errAzureFailed}
+}
+
+// create PUTs the deployment unless Azure already has it: the record
+// names it before it exists, so Azure is asked.
+func (a azServing) create(ctx context.Context, _ []Change, _ func(Change) error, progress Progress) error {
+	resume := a.words().resume
+	progress(0, 4, "checking for the Azure deployment "+a.name)
+	dep, found, err := a.c.get(ctx, a.name)
 	if err != nil {
 		if ctx.Err() != nil {
-			return pending("stopped before the deployment was created; "+resume, ctx.Err())
+			return &stillApplying{msg: "stopped before the deployment was created; " + resume, err: ctx.Err()}
 		}
-		return pending(c.explain("reading the deployment "+name, err).Error()+"; "+resume, err)
+		return &stillApplying{msg: a.c.explain("reading the deployment "+a.name, err).Error() + "; " + resume, err: err}
 	}
-	if found && dep.Properties.Model.Name != model {
-		// Not ours: forget it rather than delete someone else's deployment.
-		_ = s.Store.SaveDeploymentChanges(bg, d.ID, "[]")
-		msg := fmt.Sprintf("a deployment named %s already exists on resource %s serving %s, not %s; nothing was created", name, c.cfg.Resource, dep.Properties.Model.Name, model)
-		_ = s.Store.SetDeploymentState(bg, d.ID, store.DeployFailed, msg)
-		out, _ := s.Store.Deployment(bg, d.ID)
-		return toDeployment(out), fmt.Errorf("serve on Azure: %s: %w", msg, ErrConflict)
+	if found && dep.Properties.Model.Name != a.model {
+		return &foreignDeployment{msg: fmt.Sprintf("a deployment named %s already exists on resource %s serving %s, not %s; nothing was created", a.name, a.c.cfg.Resource, dep.Properties.Model.Name, a.model)}
 	}
-	if !found {
-		progress(0, 4, fmt.Sprintf("creating the Azure deployment %s (capacity %d)", name, capacity))
-		if _, err := c.do(ctx, http.MethodPut, name, azureBody(model, capacity), nil); err != nil {
-			return fail(c.explain("creating the deployment "+name, err))
-		}
+	if found {
+		return nil
 	}
-	progress(1, 4, "created "+name+"; waiting for Azure to provision it")
-	poll, limit := s.servePoll(), s.ServeTimeout
-	if limit <= 0 {
-		limit = defaultServeTimeout
+	progress(0, 4, fmt.Sprintf("creating the Azure deployment %s (capacity %d)", a.name, a.capacity))
+	if _, err := a.c.do(ctx, http.MethodPut, a.name, azureBody(a.model, a.capacity), nil); err != nil {
+		return a.c.explain("creating the deployment "+a.name, err)
 	}
-	start := time.Now()
-	_, err = c.waitProvisioned(ctx, name, poll, limit, func(dep armDeployment) {
-		progress(2, 4, fmt.Sprintf("%s: %s for %s", name, dep.Properties.ProvisioningState, time.Since(start).Round(time.Second)))
-	})
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		return pending(fmt.Sprintf("stopped waiting: %s is being provisioned on Azure and bills by the hour once deployed; %s", name, resume), ctx.Err())
-	case errors.Is(err, errAzureFailed):
-		return fail(err)
-	default:
-		return pending(fmt.Sprintf("%v; %s was created and may still become ready: %s", err, name, resume), err)
-	}
-	// Succeeded is not yet answering: probe with one tiny chat.
-	cl, err := s.LLM.Client(ctx, d.Source)
+	return nil
+}
+
+func (a azServing) read(ctx context.Context) (remote, error) {
+	dep, found, err := a.c.get(ctx, a.name)
+	st := dep.Properties.ProvisioningState
+	r := remote{absent: err == nil && !found, state: st, ready: strings.EqualFold(st, "Succeeded"),
+		moving: strings.EqualFold(st, "Creating") || strings.EqualFold(st, "Accepted") || strings.EqualFold(st, "Updating")}
 	if err != nil {
-		return pending(fmt.Sprintf("%v; %s", err, resume), err)
+		return r, a.c.explain("reading the deployment "+a.name, err)
 	}
-	pctx := llm.WithAction(ctx, d.DatasetID, "deploy")
+	if strings.EqualFold(st, "Failed") || strings.EqualFold(st, "Canceled") || strings.EqualFold(st, "Deleting") {
+		r.failure = fmt.Errorf("Azure could not create the deployment %s of %s: its provisioning state is %s (quota, region or model support are the usual causes; the Azure portal's activity log of resource %s has the details): %w",
+			a.name, dep.Properties.Model.Name, st, a.c.cfg.Resource, errAzureFailed)
+	}
+	return r, nil
+}
+
+// answer waits for a Succeeded deployment to answer (Azure may say
+// DeploymentNotReady for a while): it sends one tiny chat until it does.
+func (a azServing) answer(ctx context.Context, _ remote, w pace, progress Progress) (string, error) {
+	resume := a.words().resume
+	cl, err := a.s.LLM.Client(ctx, a.d.Source)
+	if err != nil {
+		return "", &stillApplying{msg: fmt.Sprintf("%v; %s", err, resume), err: err}
+	}
+	stopped := func() error {
+		return &stillApplying{msg: fmt.Sprintf("stopped waiting: %s is deployed and bills by the hour, but has not answered yet; %s", a.name, resume), err: ctx.Err()}
+	}
+	pctx := llm.WithAction(ctx, a.d.DatasetID, "deploy")
 	for i := 1; ; i++ {
-		progress(3, 4, fmt.Sprintf("%s: Succeeded; sending a test request (try %d)", name, i))
-		_, err = cl.Chat(pctx, openai.ChatCompletionRequest{Model: name, Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Reply with OK."}}})
+		progress(3, 4, fmt.Sprintf("%s: Succeeded; sending a test request (try %d)", a.name, i))
+		_, err = cl.Chat(pctx, openai.ChatCompletionRequest{Model: a.name, Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Reply with OK."}}})
 		var le *llm.Error
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			return pending(fmt.Sprintf("stopped waiting: %s is deployed and bills by the hour, but has not answered yet; %s", name, resume), ctx.Err())
-		case errors.As(err, &le) && (le.Code == "DeploymentNotReady" || le.Code == "DeploymentNotFound") && i < azureReadyProbes && time.Since(start) < limit:
-			progress(3, 4, fmt.Sprintf("%s: Succeeded, still starting (Azure: %s)", name, le.Code))
+			return "", stopped()
+		case errors.As(err, &le) && (le.Code == "DeploymentNotReady" || le.Code == "DeploymentNotFound") && i < azureReadyProbes && time.Since(w.start) < w.limit:
+			progress(3, 4, fmt.Sprintf("%s: Succeeded, still starting (Azure: %s)", a.name, le.Code))
 			select {
 			case <-ctx.Done():
-				return pending(fmt.Sprintf("stopped waiting: %s is deployed and bills by the hour, but has not answered yet; %s", name, resume), ctx.Err())
-			case <-time.After(poll):
+				return "", stopped()
+			case <-time.After(w.poll):
 			}
 			continue
 		default:
-			return pending(fmt.Sprintf("%s is deployed (and bills by the hour) but the test request failed: %v; fix the provider's endpoint or API key, then %s", name, err, resume), err)
+			return "", &stillApplying{msg: fmt.Sprintf("%s is deployed (and bills by the hour) but the test request failed: %v; fix the provider's endpoint or API key, then %s", a.name, err, resume), err: err}
 		}
 		break
 	}
 	endpoint := strings.TrimRight(cl.BaseURL(), "/")
-	msg := fmt.Sprintf("ready: call model %q at %s (capacity %d; hosting bills by the hour until Rollback deletes it)", name, endpoint, capacity)
-	if err := s.Store.SetDeploymentState(bg, d.ID, store.DeployActive, msg); err != nil {
-		return d, err
-	}
-	// The deployment name becomes a model of the Azure provider in
-	// Tracetune, so the playground and dry runs can pick it.
-	var jobID int64
-	if t, err := s.trained(bg, d.DatasetID, 0); err == nil && trainedRaw(t) == d.TunedModel {
-		jobID = t.JobID
-	}
-	if err := s.Store.RegisterTunedModel(bg, store.TunedModelRow{DatasetID: d.DatasetID, Provider: d.Source, Model: name,
-		BaseModel: d.BaseModel, JobID: jobID, DeploymentID: d.ID}); err != nil {
-		return d, err
-	}
-	progress(4, 4, msg)
-	out, err := s.Store.Deployment(bg, d.ID)
-	return toDeployment(out), err
+	return fmt.Sprintf("ready: call model %q at %s (capacity %d; hosting bills by the hour until Rollback deletes it)", a.name, endpoint, a.capacity), nil
 }
 
 // AzureServingCheck reads the state of the dataset's unfinished Azure
 // deployment once, without waiting: Succeeded goes on to the test request,
 // Failed or Canceled deletes it. found is false when none is unfinished.
 func (s *Service) AzureServingCheck(ctx context.Context, datasetID int64) (Deployment, bool, error) {
-	cur, ok, err := s.inEffect(ctx, datasetID, isAzureServe)
-	if err != nil || !ok || cur.State != store.DeployApplying || len(cur.Changes) == 0 {
-		return cur, false, err
-	}
-	c, err := azureARM(ctx, s.LLM, s.HTTP, cur.Source)
-	if err != nil {
-		return cur, true, err
-	}
-	name := cur.Changes[0].ID
-	dep, found, err := c.get(ctx, name)
-	if err != nil {
-		return cur, true, c.explain("reading the deployment "+name, err)
-	}
-	if !found {
-		cur.Notes = append(cur.Notes, fmt.Sprintf("%s does not exist on Azure yet: deploy to azure again to create it, or Rollback", name))
-		return cur, true, nil
-	}
-	if st := dep.Properties.ProvisioningState; strings.EqualFold(st, "Creating") || strings.EqualFold(st, "Accepted") || strings.EqualFold(st, "Updating") {
-		cur.Notes = append(cur.Notes, fmt.Sprintf("%s is %s on Azure", name, st))
-		return cur, true, nil
-	}
-	d, err := s.finishAzure(ctx, cur, nil)
-	return d, true, err
+	return s.servingCheck(ctx, azureTarget{}, datasetID)
 }
 
 // PendingAzureServes lists the datasets with an Azure deployment still
@@ -478,28 +316,12 @@ func PendingAzureServes(ctx context.Context, st *store.Store) ([]int64, error) {
 	return pendingWaits(ctx, st, TargetAzure)
 }
 
-// servedAzure points an Azure-fine-tuned model at the deployment that
-// serves it, when one is ready; otherwise it notes why the model cannot
-// be called yet.
-func (s *Service) servedAzure(ctx context.Context, datasetID int64, t *Tuned) error {
-	if t.ProviderKind != llm.KindAzure || s.Store == nil {
-		return nil
-	}
-	rows, err := s.Store.Deployments(ctx, datasetID)
-	if err != nil {
-		return err
-	}
-	t.pending = fmt.Sprintf("the tuned model %s was fine-tuned on Azure OpenAI, which answers only once it is deployed: serve it first (Deploy → Serve on Azure, or tracetune deploy --target azure)", t.Model)
-	for _, r := range rows {
-		if r.Target != TargetAzure || r.TunedModel != t.Model || !inEffectState(r.State) {
-			continue
-		}
-		if r.State != store.DeployActive {
-			t.pending = fmt.Sprintf("the Azure deployment of %s (deployment %d, %s) is not ready yet (%s): wait for it, or roll it back", t.Model, r.ID, r.ModelName, r.State)
-			return nil
-		}
-		t.raw, t.Model, t.Deployment, t.pending = t.Model, r.ModelName, r.ModelName, ""
-		return nil
-	}
-	return nil
+func (azureTarget) trainer() string { return llm.KindAzure }
+
+func (azureTarget) unserved(model string) string {
+	return fmt.Sprintf("the tuned model %s was fine-tuned on Azure OpenAI, which answers only once it is deployed: serve it first (Deploy → Serve on Azure, or tracetune deploy --target azure)", model)
+}
+
+func (azureTarget) notReady(model string, r store.DeploymentRow) string {
+	return fmt.Sprintf("the Azure deployment of %s (deployment %d, %s) is not ready yet (%s): wait for it, or roll it back", model, r.ID, r.ModelName, r.State)
 }

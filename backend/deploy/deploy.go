@@ -4,8 +4,9 @@
 // gateway the traces came from, reversibly: every deployment records the
 // before-state of each gateway entry it touched, so Rollback restores the
 // previous routing and a deployment failing midway undoes itself. A model
-// trained on Fireworks is first served on an on-demand deployment of its
-// own (fireworks.go), which the gateways then route to.
+// trained on Fireworks or Azure is first served on a deployment of its own
+// (serve.go's one flow; fireworks.go, azure.go), which the gateways then
+// route to.
 package deploy
 
 import (
@@ -252,7 +253,7 @@ type Target interface {
 }
 
 // Targets are the deploy targets, in the order the panel offers them.
-var Targets = []Target{litellmTarget{}, vlloraTarget{}, snippetTarget{}, fireworksTarget{}, azureTarget{}}
+var Targets = []Target{litellmTarget{}, vlloraTarget{}, snippetTarget{}, servingTarget{fireworksTarget{}}, servingTarget{azureTarget{}}}
 
 func targetByName(name string) (Target, error) {
 	for _, t := range Targets {
@@ -279,7 +280,7 @@ func toDeployment(r store.DeploymentRow) Deployment {
 // env resolves the tuned model and the gateway source of a target.
 func (s *Service) env(ctx context.Context, datasetID int64, t Target, o Options) (Env, error) {
 	get := s.tuned
-	if t.Name() == TargetFireworks || t.Name() == TargetAzure {
+	if _, ok := t.(servingTarget); ok {
 		get = s.trained // it is what makes the model callable
 	}
 	tuned, err := get(ctx, datasetID, o.JobID)
@@ -372,11 +373,10 @@ func (s *Service) Deploy(ctx context.Context, datasetID int64, o Options) (Deplo
 	if err := o.Validate(); err != nil {
 		return Deployment{}, err
 	}
-	if strings.EqualFold(o.Target, TargetFireworks) {
-		return s.Serve(ctx, datasetID, o, nil)
-	}
-	if strings.EqualFold(o.Target, TargetAzure) {
-		return s.ServeAzure(ctx, datasetID, o, nil)
+	for _, pf := range servingPlatforms {
+		if strings.EqualFold(o.Target, pf.Name()) {
+			return s.serve(ctx, pf, datasetID, o, nil)
+		}
 	}
 	// A Fireworks deployment is a layer below: gateways route to it.
 	if cur, ok, err := s.inEffect(ctx, datasetID, isGateway); err != nil {

@@ -10,12 +10,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
-	"time"
 
-	"tracetune/backend/jobs"
 	"tracetune/backend/llm"
 	"tracetune/backend/store"
 )
@@ -55,34 +51,9 @@ const FireworksCostNote = "Cost: Fireworks bills an on-demand deployment per GPU
 	"traffic and costs nothing at zero; the next request then waits for a cold start of up to a few minutes, and Fireworks " +
 	"deletes it after 7 days without traffic. With min replicas 1 or more it bills around the clock until Rollback deletes it."
 
-// Default pacing of the wait for READY.
-const (
-	defaultServePoll    = 10 * time.Second
-	defaultServeTimeout = 2 * time.Hour
-)
-
-// servePoll is how often a serve's wait reads the deployment: ServePoll,
-// else TRACETUNE_SERVE_POLL_MS (the e2e suite's fakes), else every 10 s.
-func (s *Service) servePoll() time.Duration {
-	if s.ServePoll > 0 {
-		return s.ServePoll
-	}
-	if ms, _ := strconv.Atoi(os.Getenv("TRACETUNE_SERVE_POLL_MS")); ms > 0 {
-		return time.Duration(ms) * time.Millisecond
-	}
-	return defaultServePoll
-}
-
 type fireworksTarget struct{}
 
 func (fireworksTarget) Name() string { return TargetFireworks }
-func (fireworksTarget) Kind() string { return "" }
-
-// trainedModel is the model a job produced, without a deployment suffix.
-func trainedModel(t Tuned) string {
-	m, _, _ := strings.Cut(t.Model, "#")
-	return m
-}
 
 // replicas are the options' replica counts with their defaults.
 func (o Options) replicas() (lo, hi int) {
@@ -144,45 +115,22 @@ func (fireworksTarget) Plan(ctx context.Context, env Env, o Options) (Plan, erro
 	return p, nil
 }
 
-// Apply is Serve's create and wait without progress: Deploy sends the
-// fireworks target to Serve, which can resume.
-func (fireworksTarget) Apply(ctx context.Context, env Env, p Plan, record func(Change) error) error {
-	c, err := fireworksClient(ctx, env.LLM, env.HTTP, env.Tuned.Provider)
+// remove deletes one deployment. One that is already gone (deleted by
+// hand, or by Fireworks after 7 idle days) counts as deleted, with a note.
+func (fireworksTarget) remove(ctx context.Context, env Env, ch Change) (string, error) {
+	c, err := fireworksClient(ctx, env.LLM, env.HTTP, str(ch.After.Params, "provider"))
 	if err != nil {
-		return err
+		return "", err
 	}
-	ch, err := c.create(ctx, p, env.Tuned.Provider, record)
-	if err != nil {
-		return err
+	err = c.do(ctx, http.MethodDelete, "/deployments/"+url.PathEscape(lastPart(ch.ID)), nil, nil)
+	var fe *fwAPIError
+	switch {
+	case errors.As(err, &fe) && fe.HTTP == http.StatusNotFound:
+		return fmt.Sprintf("%s was already gone on Fireworks", ch.ID), nil
+	case err != nil:
+		return "", c.explain("deleting "+ch.ID, err)
 	}
-	_, err = c.wait(ctx, ch.ID, defaultServePoll, defaultServeTimeout, nil)
-	return err
-}
-
-// Revert deletes the deployments a serve created, newest first. One that
-// is already gone (deleted by hand, or by Fireworks after 7 idle days)
-// counts as deleted, with a note.
-func (fireworksTarget) Revert(ctx context.Context, env Env, changes []Change) ([]string, error) {
-	var notes []string
-	for i := len(changes) - 1; i >= 0; i-- {
-		ch := changes[i]
-		if ch.Op != "create" {
-			continue
-		}
-		c, err := fireworksClient(ctx, env.LLM, env.HTTP, str(ch.After.Params, "provider"))
-		if err != nil {
-			return notes, err
-		}
-		err = c.do(ctx, http.MethodDelete, "/deployments/"+url.PathEscape(lastPart(ch.ID)), nil, nil)
-		var fe *fwAPIError
-		switch {
-		case errors.As(err, &fe) && fe.HTTP == http.StatusNotFound:
-			notes = append(notes, fmt.Sprintf("%s was already gone on Fireworks", ch.ID))
-		case err != nil:
-			return notes, c.explain("deleting "+ch.ID, err)
-		}
-	}
-	return notes, nil
+	return "", nil
 }
 
 // Serve makes (or resumes) the dataset's Fireworks deployment and waits
@@ -190,142 +138,79 @@ func (fireworksTarget) Revert(ctx context.Context, env Env, changes []Change) ([
 // deployment of a dataset is in effect at a time: an unfinished one is
 // resumed, never duplicated; a READY one must be rolled back first.
 func (s *Service) Serve(ctx context.Context, datasetID int64, o Options, progress Progress) (Deployment, error) {
-	o.Target = TargetFireworks
-	if o.Mode == "" {
-		o.Mode = ModeServe
-	}
-	if err := o.Validate(); err != nil {
-		return Deployment{}, err
-	}
-	if progress == nil {
-		progress = func(int64, int64, string) {}
-	}
-	cur, ok, err := s.inEffect(ctx, datasetID, isServing)
-	if err != nil {
-		return Deployment{}, err
-	}
-	if ok {
-		if cur.State == store.DeployApplying {
-			return s.finishServe(ctx, cur, progress)
-		}
-		return cur, fmt.Errorf("deployment %d already serves %s on Fireworks (%s): roll it back first: %w", cur.ID, cur.TunedModel, cur.State, ErrConflict)
-	}
-	tuned, err := s.trained(ctx, datasetID, o.JobID)
-	if err != nil {
-		return Deployment{}, err
-	}
-	env := Env{DatasetID: datasetID, Tuned: tuned, HTTP: s.HTTP, LLM: s.LLM}
-	p, err := fireworksTarget{}.Plan(ctx, env, o)
-	if err != nil {
-		return Deployment{}, err
-	}
-	if !p.Supported {
-		return Deployment{}, fmt.Errorf("%s: %s: %w", TargetFireworks, p.Reason, ErrUnsupported)
-	}
-	row, err := s.Store.CreateDeployment(ctx, store.DeploymentRow{DatasetID: datasetID, Target: TargetFireworks, Mode: string(ModeServe),
-		Source: tuned.Provider, ModelName: p.ModelName, BaseModel: tuned.BaseModel, TunedModel: p.Tuned, Summary: p.Summary, Snippet: p.Snippet})
-	if err != nil {
-		return Deployment{}, err
-	}
-	// The planned request goes in the record before it is sent, so a
-	// crash between the two still knows which deployment to look for.
-	b, _ := json.Marshal(p.ops[0].body)
-	if err := s.Store.SetDeploymentState(ctx, row.ID, store.DeployApplying, "creating: "+string(b)); err != nil {
-		return Deployment{}, err
-	}
-	row, err = s.Store.Deployment(ctx, row.ID)
-	if err != nil {
-		return Deployment{}, err
-	}
-	return s.finishServe(ctx, toDeployment(row), progress)
+	return s.serve(ctx, fireworksTarget{}, datasetID, o, progress)
 }
 
-// finishServe takes an applying Fireworks deployment to READY: it creates
-// the remote deployment unless the record or Fireworks already has it,
-// then waits.
-func (s *Service) finishServe(ctx context.Context, d Deployment, progress Progress) (Deployment, error) {
-	bg := context.WithoutCancel(ctx)
+func (fireworksTarget) servesAs(Deployment) string { return "on Fireworks" }
+
+// intent: the planned request goes in the record's message; the create is
+// recorded once Fireworks made it (Rollback plans its delete without).
+func (fireworksTarget) intent(p Plan) ([]Change, string) {
+	b, _ := json.Marshal(p.ops[0].body)
+	return nil, "creating: " + string(b)
+}
+
+func (fireworksTarget) open(ctx context.Context, s *Service, d Deployment) (servingSession, error) {
 	c, err := fireworksClient(ctx, s.LLM, s.HTTP, d.Source)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
 	_, pinned, _ := strings.Cut(d.ModelName, "#")
-	id := lastPart(pinned)
-	done := d.Changes
-	record := func(ch Change) error {
-		done = append(done, ch)
-		b, _ := json.Marshal(done)
-		return s.Store.SaveDeploymentChanges(bg, d.ID, string(b))
+	return fwServing{c: c, d: d, id: lastPart(pinned)}, nil
+}
+
+// fwServing is one applying Fireworks deployment.
+type fwServing struct {
+	c  fwClient
+	d  Deployment
+	id string
+}
+
+func (f fwServing) words() servingWords {
+	name := f.c.deployment(f.id)
+	return servingWords{label: "Fireworks", steps: 3, name: name, what: name, ready: "READY", waiting: "waiting for it to be READY",
+		creating: name + " is still being created on Fireworks and bills GPU time once a replica runs",
+		resume:   "deploy to fireworks again to resume the wait, or Rollback to delete it", bill: "bill", failed: errServeFailed}
+}
+
+// create POSTs the deployment unless the record has it already.
+func (f fwServing) create(ctx context.Context, done []Change, record func(Change) error, progress Progress) error {
+	if len(done) > 0 {
+		return nil
 	}
-	fail := func(err error) (Deployment, error) {
-		msg := err.Error()
-		notes, rerr := fireworksTarget{}.Revert(bg, Env{HTTP: s.HTTP, LLM: s.LLM}, done)
-		state := store.DeployFailed
-		switch {
-		case rerr != nil:
-			state = store.DeployStuck
-			msg += fmt.Sprintf("; deleting the deployment also failed (%v): it may still exist and bill, use Rollback to retry", rerr)
-		case len(done) > 0:
-			msg += "; the deployment was deleted, nothing is left on Fireworks"
-		default:
-			msg += "; nothing was created"
+	lo, hi := f.d.replicasFromMessage()
+	name := f.c.deployment(f.id)
+	p := Plan{Tuned: f.d.TunedModel, ops: []op{{change: Change{Op: "create", ID: name}, body: deployBody(f.d.TunedModel, lo, hi)}}}
+	progress(0, 3, "creating the Fireworks deployment "+name)
+	_, err := f.c.create(ctx, p, f.d.Source, record)
+	return err
+}
+
+func (f fwServing) read(ctx context.Context) (remote, error) {
+	var dep fwDeployment
+	err := f.c.do(ctx, http.MethodGet, "/deployments/"+url.PathEscape(f.id), nil, &dep)
+	name := f.c.deployment(f.id)
+	r := remote{state: dep.State, ready: dep.State == "READY", moving: dep.State != "READY" && dep.State != "FAILED",
+		detail: fmt.Sprintf(" (replicas %d–%d)", dep.MinReplicaCount, dep.MaxReplicaCount)}
+	var fe *fwAPIError
+	r.absent = errors.As(err, &fe) && fe.HTTP == http.StatusNotFound
+	if err != nil {
+		return r, f.c.explain("reading "+name, err)
+	}
+	switch dep.State {
+	case "FAILED", "DELETING", "DELETED":
+		reason := dep.Status.Message
+		if reason == "" {
+			reason = "no reason given"
 		}
-		_ = s.Store.SetDeploymentState(bg, d.ID, state, msg)
-		out, _ := s.Store.Deployment(bg, d.ID)
-		res := toDeployment(out)
-		res.Notes = notes
-		return res, fmt.Errorf("serve on Fireworks: %s", msg)
+		r.failure = fmt.Errorf("Fireworks could not create %s: it is %s (%s: %s): %w", name, dep.State, dep.Status.Code, reason, errServeFailed)
 	}
-	if len(done) == 0 {
-		lo, hi := d.replicasFromMessage()
-		p := Plan{Tuned: d.TunedModel, ops: []op{{change: Change{Op: "create", ID: c.deployment(id)}, body: deployBody(d.TunedModel, lo, hi)}}}
-		progress(0, 3, "creating the Fireworks deployment "+c.deployment(id))
-		if _, err := c.create(ctx, p, d.Source, record); err != nil {
-			return fail(err)
-		}
-	}
-	progress(1, 3, "created "+c.deployment(id)+"; waiting for it to be READY")
-	poll, limit := s.servePoll(), s.ServeTimeout
-	if limit <= 0 {
-		limit = defaultServeTimeout
-	}
-	start := time.Now()
-	dep, err := c.wait(ctx, id, poll, limit, func(dep fwDeployment) {
-		progress(2, 3, fmt.Sprintf("%s: %s for %s (replicas %d–%d)", c.deployment(id), dep.State, time.Since(start).Round(time.Second), dep.MinReplicaCount, dep.MaxReplicaCount))
-	})
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		msg := fmt.Sprintf("stopped waiting: %s is still being created on Fireworks and bills GPU time once a replica runs; deploy to fireworks again to resume the wait, or Rollback to delete it", c.deployment(id))
-		_ = s.Store.SetDeploymentState(bg, d.ID, store.DeployApplying, msg)
-		out, _ := s.Store.Deployment(bg, d.ID)
-		return toDeployment(out), &jobs.StopNote{Text: msg, Err: ctx.Err()}
-	case errors.Is(err, errDeploymentFailed):
-		return fail(err)
-	default:
-		// Fireworks did not answer: the deployment may well become READY.
-		msg := fmt.Sprintf("%v; %s was created and may still become READY: deploy to fireworks again to resume the wait, or Rollback to delete it", err, c.deployment(id))
-		_ = s.Store.SetDeploymentState(bg, d.ID, store.DeployApplying, msg)
-		out, _ := s.Store.Deployment(bg, d.ID)
-		return toDeployment(out), fmt.Errorf("serve on Fireworks: %s", msg)
-	}
-	msg := fmt.Sprintf("READY: call %s at %s (replicas %d–%d)", d.ModelName, c.inference, dep.MinReplicaCount, dep.MaxReplicaCount)
-	if err := s.Store.SetDeploymentState(bg, d.ID, store.DeployActive, msg); err != nil {
-		return d, err
-	}
-	// The served name becomes a model of the Fireworks provider in
-	// Tracetune, so the playground and dry runs can pick it.
-	var jobID int64
-	if t, err := s.trained(bg, d.DatasetID, 0); err == nil && trainedModel(t) == d.TunedModel {
-		jobID = t.JobID
-	}
-	if err := s.Store.RegisterTunedModel(bg, store.TunedModelRow{DatasetID: d.DatasetID, Provider: d.Source, Model: d.ModelName,
-		BaseModel: d.BaseModel, JobID: jobID, DeploymentID: d.ID}); err != nil {
-		return d, err
-	}
-	progress(3, 3, msg)
-	out, err := s.Store.Deployment(bg, d.ID)
-	return toDeployment(out), err
+	return r, nil
+}
+
+// answer: a READY deployment answers.
+func (f fwServing) answer(_ context.Context, r remote, _ pace, _ Progress) (string, error) {
+	return fmt.Sprintf("READY: call %s at %s%s", f.d.ModelName, f.c.inference, r.detail), nil
 }
 
 // replicasFromMessage reads back the replica counts the record's
@@ -345,25 +230,7 @@ func (d Deployment) replicasFromMessage() (lo, hi int) {
 // deployment once, without waiting: READY makes it active, FAILED deletes
 // it. found is false when none is unfinished. deploy status uses it.
 func (s *Service) ServingCheck(ctx context.Context, datasetID int64) (Deployment, bool, error) {
-	cur, ok, err := s.inEffect(ctx, datasetID, isServing)
-	if err != nil || !ok || cur.State != store.DeployApplying || len(cur.Changes) == 0 {
-		return cur, false, err
-	}
-	c, err := fireworksClient(ctx, s.LLM, s.HTTP, cur.Source)
-	if err != nil {
-		return cur, true, err
-	}
-	var dep fwDeployment
-	if err := c.do(ctx, http.MethodGet, "/deployments/"+url.PathEscape(lastPart(cur.Changes[0].ID)), nil, &dep); err != nil {
-		return cur, true, c.explain("reading "+cur.Changes[0].ID, err)
-	}
-	if dep.State == "READY" || dep.State == "FAILED" {
-		// One more pass through the wait settles it either way.
-		d, err := s.finishServe(ctx, cur, nil)
-		return d, true, err
-	}
-	cur.Notes = append(cur.Notes, fmt.Sprintf("%s is %s on Fireworks", cur.Changes[0].ID, dep.State))
-	return cur, true, nil
+	return s.servingCheck(ctx, fireworksTarget{}, datasetID)
 }
 
 // PendingServes lists the datasets with a Fireworks deployment still being
@@ -372,87 +239,14 @@ func PendingServes(ctx context.Context, st *store.Store) ([]int64, error) {
 	return pendingWaits(ctx, st, TargetFireworks)
 }
 
-// pendingWaits lists the datasets whose deployment to target is still
-// being applied (a serve whose wait a restart interrupted).
-func pendingWaits(ctx context.Context, st *store.Store, target string) ([]int64, error) {
-	dss, err := st.Datasets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []int64
-	for _, ds := range dss {
-		rows, err := st.Deployments(ctx, ds.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			if r.Target == target && r.State == store.DeployApplying {
-				out = append(out, ds.ID)
-				break
-			}
-		}
-	}
-	return out, nil
+func (fireworksTarget) trainer() string { return llm.KindFireworks }
+
+func (fireworksTarget) unserved(model string) string {
+	return fmt.Sprintf("the tuned model %s is a Fireworks LoRA, which Fireworks serves only on an on-demand deployment: serve it first (Deploy → fireworks, or tracetune deploy --target fireworks)", model)
 }
 
-// isServing says whether a deployment is a Fireworks serve (its own
-// layer: gateway deployments route to what it serves).
-func isServing(d Deployment) bool { return d.Target == TargetFireworks }
-
-func inEffectState(state string) bool {
-	return state == store.DeployActive || state == store.DeployApplying || state == store.DeployStuck
-}
-
-// inEffect is the newest deployment of the dataset that is active,
-// applying or half rolled back and that match accepts.
-func (s *Service) inEffect(ctx context.Context, datasetID int64, match func(Deployment) bool) (Deployment, bool, error) {
-	rows, err := s.Store.Deployments(ctx, datasetID)
-	if err != nil {
-		return Deployment{}, false, err
-	}
-	for _, r := range rows {
-		if d := toDeployment(r); inEffectState(r.State) && match(d) {
-			return d, true, nil
-		}
-	}
-	return Deployment{}, false, nil
-}
-
-func isGateway(d Deployment) bool { return !isServing(d) && !isAzureServe(d) }
-
-// served points a Fireworks-trained model at the deployment that serves
-// it, when one is READY; otherwise it notes why the model cannot be
-// called yet (callable says so).
-func (s *Service) served(ctx context.Context, datasetID int64, t *Tuned) error {
-	if t.ProviderKind != llm.KindFireworks || s.Store == nil {
-		return nil
-	}
-	rows, err := s.Store.Deployments(ctx, datasetID)
-	if err != nil {
-		return err
-	}
-	t.pending = fmt.Sprintf("the tuned model %s is a Fireworks LoRA, which Fireworks serves only on an on-demand deployment: serve it first (Deploy → fireworks, or tracetune deploy --target fireworks)", t.Model)
-	for _, r := range rows {
-		if r.Target != TargetFireworks || r.TunedModel != t.Model || !inEffectState(r.State) {
-			continue
-		}
-		if r.State != store.DeployActive {
-			t.pending = fmt.Sprintf("the Fireworks deployment of %s (deployment %d) is not READY yet (%s): wait for it, or roll it back", t.Model, r.ID, r.State)
-			return nil
-		}
-		_, dep, _ := strings.Cut(r.ModelName, "#")
-		t.Model, t.Deployment, t.pending = r.ModelName, dep, ""
-		return nil
-	}
-	return nil
-}
-
-// callable says why the tuned model cannot be called yet (nil when it can).
-func (t Tuned) callable() error {
-	if t.pending != "" {
-		return fmt.Errorf("%s: %w", t.pending, ErrNotFound)
-	}
-	return nil
+func (fireworksTarget) notReady(model string, r store.DeploymentRow) string {
+	return fmt.Sprintf("the Fireworks deployment of %s (deployment %d) is not READY yet (%s): wait for it, or roll it back", model, r.ID, r.State)
 }
 
 func deployBody(model string, lo, hi int) map[string]any {
@@ -529,7 +323,7 @@ func (o Options) validateServe() error {
 // that died before its create was recorded, the create it planned (a
 // DELETE of a deployment that never came is harmless).
 func revertible(d Deployment) []Change {
-	if !isServing(d) || len(d.Changes) > 0 {
+	if d.Target != TargetFireworks || len(d.Changes) > 0 {
 		return d.Changes
 	}
 	_, pinned, ok := strings.Cut(d.ModelName, "#")

@@ -70,9 +70,6 @@ func tunedFromTraining(ctx context.Context, s *Service, datasetID, jobID int64) 
 	if err := s.served(ctx, datasetID, &t); err != nil {
 		return Tuned{}, err
 	}
-	if err := s.servedAzure(ctx, datasetID, &t); err != nil {
-		return Tuned{}, err
-	}
 	return t, nil
 }
 

@@ -45,10 +45,13 @@ type Report struct {
 	Middle     []SampleScore      `json:"middle"`
 	ErrorList  []SampleScore      `json:"error_samples"`
 	Tokens     Tokens             `json:"tokens"`
-	Stale      bool               `json:"stale"` // graded with an older grader than the dataset's
+	Stale      bool               `json:"stale"` // graded with an older grader, or the records changed since
 	StaleWhy   string             `json:"stale_reason,omitempty"`
-	CreatedAt  time.Time          `json:"created_at"`
-	FinishedAt time.Time          `json:"finished_at"`
+	// RecordsChanged: the dataset's records changed since the run started
+	// (a re-grade does not fix that; a new run does).
+	RecordsChanged bool      `json:"records_changed"`
+	CreatedAt      time.Time `json:"created_at"`
+	FinishedAt     time.Time `json:"finished_at"`
 }
 
 // Tokens are a run's base-model token totals.
@@ -210,34 +213,56 @@ func build(run store.DryRun, rows []store.DryRunSample) Report {
 
 // Run is a dry run as the history lists it.
 type Run struct {
-	ID            int64     `json:"id"`
-	DatasetID     int64     `json:"dataset_id"`
-	State         string    `json:"state"`
-	Verdict       string    `json:"verdict"` // GO | CAUTION | NO-GO; "" until done
-	GraderVersion string    `json:"grader_version"`
-	Model         string    `json:"model"`
-	Responses     string    `json:"responses"`
-	RegradeOf     int64     `json:"regrade_of"`
-	N             int       `json:"n"`
-	Mean          float64   `json:"mean"`
-	SharePositive float64   `json:"share_positive"`
-	Std           float64   `json:"std"`
-	Errors        int       `json:"errors"`
-	Stale         bool      `json:"stale"`
-	Message       string    `json:"message"`
-	CreatedAt     time.Time `json:"created_at"`
-	FinishedAt    time.Time `json:"finished_at"`
+	ID            int64   `json:"id"`
+	DatasetID     int64   `json:"dataset_id"`
+	State         string  `json:"state"`
+	Verdict       string  `json:"verdict"` // GO | CAUTION | NO-GO; "" until done
+	GraderVersion string  `json:"grader_version"`
+	Model         string  `json:"model"`
+	Responses     string  `json:"responses"`
+	RegradeOf     int64   `json:"regrade_of"`
+	N             int     `json:"n"`
+	Mean          float64 `json:"mean"`
+	SharePositive float64 `json:"share_positive"`
+	Std           float64 `json:"std"`
+	Errors        int     `json:"errors"`
+	Stale         bool    `json:"stale"`
+	StaleWhy      string  `json:"stale_reason,omitempty"`
+	// RecordsChanged: the records changed since the run (stale, and a
+	// re-grade does not help: run it again).
+	RecordsChanged bool      `json:"records_changed"`
+	Message        string    `json:"message"`
+	CreatedAt      time.Time `json:"created_at"`
+	FinishedAt     time.Time `json:"finished_at"`
 }
 
-func summary(d store.DryRun, current string) Run {
+func summary(d store.DryRun, current string, changed map[int64]bool) Run {
 	r := Run{ID: d.ID, DatasetID: d.DatasetID, State: d.State, Verdict: d.Verdict, GraderVersion: d.GraderVersion, Model: d.Model,
-		Responses: d.Responses, RegradeOf: d.RegradeOf, N: d.N, Message: d.Message, CreatedAt: d.CreatedAt, FinishedAt: d.FinishedAt,
-		Stale: current != "" && d.GraderVersion != current}
+		Responses: d.Responses, RegradeOf: d.RegradeOf, N: d.N, Message: d.Message, CreatedAt: d.CreatedAt, FinishedAt: d.FinishedAt}
+	r.RecordsChanged = changed[d.ID]
+	r.Stale, r.StaleWhy = staleness(d.ID, d.GraderVersion, current, r.RecordsChanged)
 	var rep Report
 	if d.Report != "" && json.Unmarshal([]byte(d.Report), &rep) == nil {
 		r.N, r.Mean, r.SharePositive, r.Std, r.Errors = rep.N, rep.Mean, rep.SharePositive, rep.Std, rep.Errors
 	}
 	return r
+}
+
+// RecordsChangedWhy says what a run measured on records that changed since.
+func RecordsChangedWhy(runID int64) string {
+	return fmt.Sprintf("the records changed since dry run %d: run it again to measure the current data", runID)
+}
+
+// staleness says whether a run no longer measures the dataset as it is, and
+// why: changed records first (a new run also takes in a grader change).
+func staleness(runID int64, version, current string, recordsChanged bool) (bool, string) {
+	switch {
+	case recordsChanged:
+		return true, RecordsChangedWhy(runID)
+	case current != "" && version != current:
+		return true, "graded with an older grader version: re-grade to measure the current grader (no base-model calls)"
+	}
+	return false, ""
 }
 
 // currentVersion is the version of the dataset's grader ("" when it has none).
@@ -262,7 +287,11 @@ func Latest(ctx context.Context, st *store.Store, datasetID int64) (Run, bool, e
 	if err != nil {
 		return Run{}, false, err
 	}
-	return summary(d, cur), true, nil
+	changed, err := st.DryRunsOnOldRecords(ctx, datasetID)
+	if err != nil {
+		return Run{}, false, err
+	}
+	return summary(d, cur, changed), true, nil
 }
 
 // List returns a dataset's runs, newest first.
@@ -275,9 +304,13 @@ func List(ctx context.Context, st *store.Store, datasetID int64) ([]Run, error) 
 	if err != nil {
 		return nil, err
 	}
+	changed, err := st.DryRunsOnOldRecords(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Run, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, summary(d, cur))
+		out = append(out, summary(d, cur, changed))
 	}
 	return out, nil
 }
@@ -325,10 +358,12 @@ func Show(ctx context.Context, st *store.Store, datasetID, id int64) (Report, er
 	if err != nil {
 		return Report{}, err
 	}
-	if cur != "" && cur != r.GraderVersion {
-		r.Stale = true
-		r.StaleWhy = "graded with an older grader version: re-grade to measure the current grader (no base-model calls)"
+	changed, err := st.DryRunsOnOldRecords(ctx, datasetID)
+	if err != nil {
+		return Report{}, err
 	}
+	r.RecordsChanged = changed[d.ID]
+	r.Stale, r.StaleWhy = staleness(d.ID, r.GraderVersion, cur, r.RecordsChanged)
 	return r, nil
 }
 

@@ -106,7 +106,11 @@ func EditRecord(ctx context.Context, st *store.Store, id int64, jsonText string)
 		n.TraceID = old.TraceID
 	}
 	health.Check(&n, ds.Settings)
-	if err := st.UpdateRecordContent(ctx, n); err != nil {
+	update := st.UpdateRecordContent
+	if Recategorize(old, n) {
+		update = st.UpdateRecordContentUncategorized
+	}
+	if err := update(ctx, n); err != nil {
 		return old, err
 	}
 	// only records sharing a prompt or trace id with the old or the new
@@ -115,6 +119,15 @@ func EditRecord(ctx context.Context, st *store.Store, id int64, jsonText string)
 		return old, err
 	}
 	return st.Record(ctx, id)
+}
+
+// Recategorize says whether an edit from old to n takes the record out of
+// its topic: a categorized record that stays valid with other prompt
+// messages is categorized again (Step 2 offers it as unlabeled), unless a
+// person put it in its topic.
+func Recategorize(old, n record.Record) bool {
+	return old.TopicID != 0 && old.Method != record.MethodManual && n.Code == record.Valid &&
+		!bytes.Equal(old.Messages, n.Messages)
 }
 
 // DeleteRecords deletes records of a dataset and re-runs its duplicate

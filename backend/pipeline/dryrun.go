@@ -38,7 +38,8 @@ func DryRunWork(st *store.Store, datasetID int64, opts dryrun.Options) jobs.Job 
 }
 
 // dryrunRule: the newest finished run's verdict — GO Complete, CAUTION
-// Attention, NO-GO Failed; a run graded with an older grader is Attention
+// Attention, NO-GO Failed; a run measured on records that changed since is
+// Attention (run it again), a run graded with an older grader is Attention
 // (stale: re-grade to update), and so is one answered by another model
 // than training would fine-tune; no run yet waits for what it needs.
 func dryrunRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, s *Step) error {
@@ -81,6 +82,14 @@ func dryrunRule(ctx context.Context, st *store.Store, datasetID int64, f Facts, 
 	default:
 		s.Status = Failed
 		s.Needs = "a NO-GO verdict: adjust the grader or the data (see the diagnosis), then re-run"
+	}
+	if run.RecordsChanged {
+		// a GO measured on records since appended, replaced, deleted or
+		// edited no longer says where training starts
+		s.Status = Attention
+		s.Needs = run.StaleWhy
+		s.Figure += " · stale"
+		return nil
 	}
 	if run.Stale {
 		s.Status = Attention

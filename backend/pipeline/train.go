@@ -72,7 +72,8 @@ type TrainGate struct {
 // (not production answers); without one, or when that run says NO-GO,
 // Start is refused with the next step unless opts.OverrideNoGo (the one
 // override, kept with the job with the reason it went past). CAUTION goes
-// on with a warning. opts.Trainer "" checks against the dataset's chosen
+// on with a warning, and so does a run whose records changed since it
+// started (run it again; not refused). opts.Trainer "" checks against the dataset's chosen
 // trainer (train.Service.ChosenTarget) and skips the model when there is
 // none.
 func CheckTrain(ctx context.Context, st *store.Store, datasetID int64, opts train.Options) (TrainGate, error) {
@@ -113,6 +114,12 @@ func checkTrain(ctx context.Context, svc *train.Service, datasetID int64, opts t
 	if gate.DryRun.ID != 0 {
 		gate.DryRunID, gate.DryRunVerdict = gate.DryRun.ID, gate.DryRun.Verdict
 	}
+	// Records that changed since the run (a pull of production traces, an
+	// edit) warn rather than refuse: refusing after every pull would stop
+	// the work for what is most often a small change.
+	if gate.DryRun.RecordsChanged {
+		gate.Warnings = append(gate.Warnings, RecordsChangedWarning(gate.DryRun.ID))
+	}
 	if issue != nil {
 		gate.Issues = append(gate.Issues, *issue)
 		gate.NeedsOverride = true
@@ -125,6 +132,12 @@ func checkTrain(ctx context.Context, svc *train.Service, datasetID int64, opts t
 	}
 	gate.Ready = len(gate.Reasons) == 0
 	return gate, nil
+}
+
+// RecordsChangedWarning is the gate's warning when the records changed
+// since the dry run it is based on.
+func RecordsChangedWarning(runID int64) string {
+	return fmt.Sprintf("the records changed since dry run %d: its verdict measured other data. Next: Run the dry run again", runID)
 }
 
 // answeredBy says whether a run's answers came from model (any model when

@@ -45,6 +45,7 @@ type RecordTx struct {
 	counts     map[record.Code]int
 	topics     map[int64][2]int // valid categorized records per topic: total, low confidence
 	lo, hi     int64            // ids inserted, for the index backlog
+	cleared    bool             // DeleteAll removed records
 }
 
 // BeginRecords starts a record transaction on a dataset.
@@ -116,6 +117,7 @@ func (rt *RecordTx) DeleteAll() (int, error) {
 		}
 	}
 	n, _ := res.RowsAffected()
+	rt.cleared = rt.cleared || n > 0
 	return int(n), nil
 }
 
@@ -232,6 +234,13 @@ func (rt *RecordTx) Commit() error {
 			return fmt.Errorf("count topics of dataset %d: %w", rt.datasetID, err)
 		}
 	}
+	// the dataset's valid records changed: dry runs measured on the old
+	// ones show stale (once per import, not per row)
+	if rt.cleared || rt.counts[record.Valid] > 0 {
+		if err := bumpRevision(rt.ctx, rt.t, rt.datasetID); err != nil {
+			return err
+		}
+	}
 	added := rt.hi > 0
 	if added {
 		if _, err := rt.t.ExecContext(rt.ctx, `INSERT INTO index_backlog(dataset_id, lo, hi) VALUES (?, ?, ?)`, rt.datasetID, rt.lo, rt.hi); err != nil {
@@ -323,39 +332,66 @@ type CodeUpdate struct {
 	Hash   string
 }
 
-// UpdateCodes stores validation outcomes in one transaction.
+// UpdateCodes stores validation outcomes in one transaction. Outcomes
+// that change nothing are not written; when any does, the datasets of the
+// changed records get a new records revision (once per call).
 func (s *Store) UpdateCodes(ctx context.Context, ups []CodeUpdate) error {
 	if len(ups) == 0 {
 		return nil
 	}
 	return s.tx(ctx, func(t *sql.Tx) error {
-		st, err := t.PrepareContext(ctx, `UPDATE records SET code = ?, detail = ?, hash = ? WHERE id = ?`)
+		st, err := t.PrepareContext(ctx, `UPDATE records SET code = ?1, detail = ?2, hash = ?3
+			WHERE id = ?4 AND (code IS NOT ?1 OR detail IS NOT ?2 OR hash IS NOT ?3)`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		var changed []int64
 		for _, u := range ups {
-			if _, err := st.ExecContext(ctx, string(u.Code), u.Detail, u.Hash, u.ID); err != nil {
+			res, err := st.ExecContext(ctx, string(u.Code), u.Detail, u.Hash, u.ID)
+			if err != nil {
 				return fmt.Errorf("update code of record %d: %w", u.ID, err)
 			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				changed = append(changed, u.ID)
+			}
 		}
-		return nil
+		return bumpRevisionOf(ctx, t, changed)
 	})
 }
 
 // UpdateRecordContent replaces a record's content and validation outcome
 // (an edit); topic, generation and provenance stay.
 func (s *Store) UpdateRecordContent(ctx context.Context, r record.Record) error {
+	return s.updateRecordContent(ctx, r, false)
+}
+
+// UpdateRecordContentUncategorized is UpdateRecordContent that also clears
+// the record's topic (an edit rewrote its prompt: categorization places it
+// again).
+func (s *Store) UpdateRecordContentUncategorized(ctx context.Context, r record.Record) error {
+	return s.updateRecordContent(ctx, r, true)
+}
+
+func (s *Store) updateRecordContent(ctx context.Context, r record.Record, uncategorize bool) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
-		res, err := t.ExecContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
-		metadata = ?, trace_id = ?, hash = ?, code = ?, detail = ?, updated_at = ? WHERE id = ?`,
+		topic := ""
+		if uncategorize {
+			topic = "topic_id = NULL, confidence = 0, method = '', "
+		}
+		var ds int64
+		err := t.QueryRowContext(ctx, `UPDATE records SET raw = ?, shape = ?, messages = ?, tools = ?, output = ?, fields = ?,
+		metadata = ?, trace_id = ?, hash = ?, code = ?, detail = ?, `+topic+`updated_at = ? WHERE id = ? RETURNING dataset_id`,
 			packText(rawColumn(&r)), string(r.Shape), packArg(r.Messages), packArg(r.Tools), packArg(r.Output),
-			packArg(r.Fields), packArg(r.Metadata), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID)
+			packArg(r.Fields), packArg(r.Metadata), r.TraceID, r.Hash, string(r.Code), r.Detail, now(), r.ID).Scan(&ds)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("record %d: %w", r.ID, ErrNotFound)
+		}
 		if err != nil {
 			return fmt.Errorf("update record %d: %w", r.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("record %d: %w", r.ID, ErrNotFound)
+		if err := bumpRevision(ctx, t, ds); err != nil {
+			return err
 		}
 		// its vector changed: the topic sums are rebuilt (without a refit)
 		_, err = t.ExecContext(ctx, `UPDATE topic_models SET seeds = NULL WHERE seeds IS NOT NULL
@@ -384,6 +420,9 @@ func (s *Store) DeleteRecordIDs(ctx context.Context, datasetID int64, ids []int6
 		}
 		if total > 0 { // record ids may be reused: the model fitted on them goes
 			if _, err := t.ExecContext(ctx, `DELETE FROM topic_models WHERE dataset_id = ?`, datasetID); err != nil {
+				return err
+			}
+			if err := bumpRevision(ctx, t, datasetID); err != nil {
 				return err
 			}
 		}

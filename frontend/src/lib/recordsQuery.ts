@@ -3,6 +3,7 @@
 // id of the previous page), never by offset: a page costs the same at the
 // start of a million records as at their end.
 import { parseConfidence } from './conversation';
+import { errorText } from './errors';
 
 export const PAGE_SIZE = 50;
 
@@ -112,4 +113,12 @@ export function topicChoices(nodes: readonly TreeNode[] | null | undefined, pref
     else out.push({ id: n.id, label });
   }
   return out;
+}
+
+/**
+ * Whether a failed record lookup means the record no longer exists (the
+ * store's "record N: not found"), as opposed to a failure worth showing.
+ */
+export function isRecordGone(e: unknown): boolean {
+  return /\bnot found\b/i.test(errorText(e));
 }

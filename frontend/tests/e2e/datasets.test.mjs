@@ -88,3 +88,47 @@ test('create from a file, list counts, canvas, health, delete', async () => {
   assert.ok(!list.some((d) => d.name === name));
   assert.deepEqual(app.errors, []);
 });
+
+test('New Dataset opens on gateway traces once a source exists; a dropped file switches to Upload File', async () => {
+  const { page } = app;
+  const file = scratchFile(`${unique('dropped')}.jsonl`, jsonl([good('How do I reset my password on the mobile app?')]));
+  const tabOpen = (tab) =>
+    page.waitForFunction((t) => document.querySelector(`[data-testid="${t}"]`)?.getAttribute('aria-selected') === 'true', tab);
+  // Without any source the gateway tab could only ask for a connection:
+  // a first-time user lands on Upload File. (Another file of the suite may
+  // have left a source behind; then the next check covers it.)
+  if ((await call(page, 'Sources.List')).length === 0) {
+    await page.getByTestId('new-dataset').click();
+    await tabOpen('tab-file');
+    assert.equal(await page.getByTestId('tab-gateway').getAttribute('aria-selected'), 'false');
+    await page.getByText('← Datasets').click();
+  }
+
+  // With a source, the journey's first tab: From Gateway Traces.
+  const source = unique('e2e-src');
+  await call(page, 'Sources.Save', {
+    name: source,
+    kind: 'langfuse',
+    url: 'http://127.0.0.1:9',
+    project: '',
+    key: '',
+    public_key: 'pk-lf-tab',
+    secret_key: 'sk-lf-tab',
+  });
+  try {
+    await page.getByTestId('new-dataset').click();
+    await tabOpen('tab-gateway');
+    await page.getByTestId('gateway-tab').waitFor();
+
+    // A file dropped on the window while the gateway tab is open is meant
+    // for Upload File: that tab opens with the file chosen.
+    await page.evaluate((p) => window.runtime.EventsEmit('wails:file-drop', 10, 10, [p]), file);
+    await tabOpen('tab-file');
+    assert.equal(await page.getByTestId('chosen-file').textContent(), file);
+    assert.equal(await page.getByTestId('gateway-tab').count(), 0);
+    await page.getByText('← Datasets').click();
+  } finally {
+    await call(page, 'Sources.Remove', source);
+  }
+  assert.deepEqual(app.errors, []);
+});

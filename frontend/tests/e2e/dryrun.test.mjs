@@ -3,7 +3,8 @@
 // dry run from the Step 5 panel (preview, live progress, a NO-GO verdict
 // with its histogram), Adjust Grader, a fairer grader, re-grade the stored
 // answers (no base-model call reaches the provider), GO, compare the two
-// runs side by side, and open one sample as a conversation.
+// runs side by side, open one sample as a conversation and its record in
+// the record viewer, and delete a listed sample's record from the report.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -248,6 +249,24 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
     .evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(0, 2).map((c) => c.textContent.trim())));
   assert.deepEqual(comps, [['contains', '1.000']]);
   await shot(page, 'sample');
+  // Open record: the record viewer shows the sample's record (its line, its
+  // prompt) above the sample dialog, and Escape closes only the viewer.
+  const recordId = Number((await dialog.locator('h2').textContent()).match(/record (\d+)/)[1]);
+  const rec = await call(page, 'Records.Get', recordId);
+  await dialog.getByTestId('sample-open-record').click();
+  const viewer = page.getByTestId('record-viewer');
+  await viewer.waitFor();
+  assert.equal((await viewer.getByTestId('record-line').textContent()).trim(), `line ${rec.line}`);
+  assert.equal(await viewer.getByTestId('turn-text').first().textContent(), prompt);
+  const onTop = await viewer.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + Math.min(r.height / 2, 40)));
+  });
+  assert.ok(onTop, 'the record viewer renders over the sample dialog');
+  await shot(page, 'sample-record');
+  await page.keyboard.press('Escape');
+  await viewer.waitFor({ state: 'detached' });
+  await dialog.getByTestId('sample-open-record').waitFor();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
 
@@ -283,5 +302,41 @@ test('a NO-GO dry run, a fairer grader, a re-grade without base-model calls, GO,
   await page.waitForFunction(() => document.querySelector('[data-testid="dryrun-answers-model"]')?.textContent === 'Qwen/Qwen3-4B');
   assert.equal((await call(page, 'Train.Target', id)).model, 'Qwen/Qwen3-4B');
   assert.match(await page.getByTestId('dryrun-answers').textContent(), /the model Step 6 will train/);
+
+  // Workflow 4 "delete poor records": a listed sample's record opens from
+  // the keyboard, is deleted in the viewer, and the report says so; its
+  // sample stays readable and says the record is gone.
+  await page.getByRole('tab', { name: 'Report' }).click();
+  const pick = page.getByTestId('dryrun-pick-record').first();
+  await pick.waitFor();
+  const pickText = (await pick.textContent()).trim();
+  await pick.focus();
+  await page.keyboard.press('Enter');
+  await viewer.waitFor();
+  await viewer.getByTestId('record-line').waitFor();
+  await viewer.getByTestId('record-delete').click();
+  await page.getByTestId('confirm').click();
+  await viewer.waitFor({ state: 'detached' });
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('[data-testid="dryrun-pick-deleted"]')].some((e) => e.textContent.trim() === `${t} (deleted)`),
+    pickText,
+  );
+  await page
+    .locator('li', { has: page.getByTestId('dryrun-pick-deleted').filter({ hasText: `${pickText} (deleted)` }) })
+    .getByTestId('dryrun-pick')
+    .click();
+  await dialog.getByTestId('sample-record-deleted').waitFor();
+  assert.equal(await dialog.getByTestId('sample-open-record').count(), 0);
+  await shot(page, 'record-deleted');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  // The delete changed the records the run measured: the report and the
+  // node say to run it again, and no Re-grade is offered (it would reuse
+  // the old sample).
+  const changed = `the records changed since dry run ${runs[0].id}: run it again to measure the current data`;
+  await page.getByTestId('dryrun-stale').getByText(changed).waitFor();
+  assert.equal(await page.getByTestId('dryrun-regrade').count(), 0);
+  await nodeStatus(page, 5, 'attention');
+  await page.getByTestId('step5').getByText(`Needs: ${changed}`).waitFor();
   assert.deepEqual(app.errors, []);
 });

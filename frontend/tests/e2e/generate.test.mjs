@@ -2,6 +2,8 @@
 // Generate for gaps → the preview (records per topic, model, tokens) → run
 // against the fake generation model → review → accept all passing → the
 // chart and the table show the topic lifted, with its generated records.
+// Before that: View gaps opens the records browser on the thin topic, and a
+// row's Generate… opens the dialog for that one topic.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, fakes, jsonl, openApp, scratchFile, unique, waitJobsDone } from './harness.mjs';
@@ -132,6 +134,51 @@ test('Coverage → Generate for gaps → preview → run → review → accept �
   await page.getByTestId('step3').waitFor();
   await page.locator('[data-testid="chart-row"][data-topic="product"]').waitFor();
   const currentBefore = await chartRow(page, 'product');
+
+  // View gaps: the records browser on the most under-served topic, the
+  // others (here none) as chips in its header.
+  await page.getByTestId('view-gaps').click();
+  const browser = page.getByTestId('records-browser');
+  await browser.waitFor();
+  assert.equal(await browser.getByTestId('filter-topic').inputValue(), String(thin.topic_id));
+  await page.waitForFunction(() => document.querySelector('[data-testid="records-range"]')?.textContent === '1–2 of 2');
+  const chips = browser.getByTestId('underserved-chip');
+  assert.deepEqual(await chips.allTextContents(), ['product']);
+  assert.equal(await chips.first().getAttribute('aria-pressed'), 'true');
+  // Another topic chosen by hand, the chip brings the gap back.
+  await browser.getByTestId('filter-topic').selectOption({ label: 'billing' });
+  const billing = before.topics.find((s) => s.topic === 'billing');
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="records-range"]')?.textContent === `1–${n} of ${n}`,
+    billing.count,
+  );
+  assert.equal(await chips.first().getAttribute('aria-pressed'), 'false');
+  await chips.first().click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="records-range"]')?.textContent === '1–2 of 2');
+  await page.keyboard.press('Escape');
+  await browser.waitFor({ state: 'detached' });
+
+  // One topic's Generate…: the dialog for that topic, at what it needs.
+  await page.locator('[data-testid="coverage-row"][data-topic="product"] [data-testid="cov-generate"]').click();
+  const one = page.getByTestId('generate-dialog');
+  await one.waitFor();
+  assert.equal((await one.locator('h2').textContent()).trim(), 'Generate for product');
+  await one.getByTestId('generate-preview').waitFor();
+  const oneRows = one.getByTestId('generate-preview-row');
+  assert.equal(await oneRows.count(), 1);
+  assert.equal(await oneRows.first().getAttribute('data-topic'), 'product');
+  assert.equal(await oneRows.first().getByTestId('generate-preview-count').textContent(), `+${thin.needed}`);
+  await page.keyboard.press('Escape');
+  await one.waitFor({ state: 'detached' });
+  // A topic at its target starts at a tenth of its records, at least 5.
+  assert.equal(billing.needed, 0);
+  await page.locator('[data-testid="coverage-row"][data-topic="billing"] [data-testid="cov-generate"]').press('Enter');
+  await one.waitFor();
+  assert.equal((await one.locator('h2').textContent()).trim(), 'Generate for billing');
+  await one.getByTestId('generate-preview').waitFor();
+  assert.equal(await one.getByTestId('generate-preview-count').first().textContent(), `+${Math.max(5, Math.round(billing.count / 10))}`);
+  await page.keyboard.press('Escape');
+  await one.waitFor({ state: 'detached' });
 
   // Generate for gaps: the preview comes first and names what it will make.
   await page.getByTestId('generate-gaps').click();

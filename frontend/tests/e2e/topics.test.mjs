@@ -386,6 +386,19 @@ test('regenerate names what it clears; template, low confidence, export and impo
   assert.equal(gen.leaves, 5);
   assert.equal(gen.categorized, 300);
 
+  // A rename alone changes the text records are matched against, so the
+  // panel offers to recategorize too.
+  const renameRow = page.getByTestId('topic-row').first();
+  const before = await renameRow.getAttribute('data-topic');
+  await renameRow.getByTestId('topic-edit').click();
+  await page.getByTestId('topic-name').fill('renamed_only_e2e');
+  await page.getByTestId('topic-save').click();
+  await page.locator('[data-testid="topic-row"][data-topic="renamed_only_e2e"]').waitFor();
+  await page.getByTestId('recategorize-offer').waitFor();
+  assert.match(await page.getByTestId('recategorize-offer').textContent(), new RegExp(`${before} was renamed to renamed_only_e2e`));
+  await page.getByTestId('recategorize-offer-no').click();
+  await page.getByTestId('recategorize-offer').waitFor({ state: 'detached' });
+
   // Topic text is rendered as text, never as HTML.
   const evil = '<img src=x onerror="window.__pwned=1"> refunds';
   await page.getByTestId('add-topic').click();
@@ -461,5 +474,79 @@ test('regenerate names what it clears; template, low confidence, export and impo
   const back = await call(page, 'Topics.Stats', id);
   assert.equal(back.uncategorized, 0);
   assert.equal(back.categorized, 300);
+  assert.deepEqual(app.errors, []);
+});
+
+test('topics defined by hand offer to categorize; the header menu uploads topics', async () => {
+  const { page } = app;
+  const name = unique('topics3');
+  const file = scratchFile(`${name}.jsonl`, jsonl(fixture()));
+  const created = await call(page, 'Datasets.CreateFromFile', name, '', file);
+  const id = created.dataset.id;
+  await waitJobsDone(page, id);
+  // Keep the generated hierarchy for the upload below, then start over
+  // from no topics at all, as a user defining them by hand would.
+  const saved = scratchFile(`${name}.topics.json`, '');
+  await call(page, 'Topics.ExportHierarchy', id, saved);
+  const savedNames = JSON.parse(readFileSync(saved, 'utf8'))
+    .topics.map((x) => x.name)
+    .sort();
+  for (const n of await call(page, 'Topics.Tree', id)) await call(page, 'Topics.DeleteTopic', id, n.id);
+  assert.equal((await call(page, 'Topics.Stats', id)).categorized, 0);
+  await page.reload();
+  await page.waitForFunction(() => window.go && window.go.app && window.go.app.Datasets);
+  await page.locator(`[data-testid="dataset-row"][data-name="${name}"]`).getByRole('button', { name: 'Open' }).click();
+  // Coverage is advice: with no topics at all, step 3 still continues to the grader.
+  await page.getByTestId('step-node-3').click();
+  await page.getByText('No leaf topics yet').waitFor();
+  await page.getByTestId('to-grader').click();
+  await page.getByTestId('step-panel-4').waitFor();
+  await page.getByTestId('step-node-2').click();
+  await page.getByTestId('step2').waitFor();
+  await page.getByTestId('offline').check();
+
+  // The first topic, by hand: nothing is categorized yet, so the panel
+  // offers categorization of every valid record in one click.
+  await page.getByTestId('add-topic').click();
+  await page.getByTestId('topic-name').fill('billing');
+  await page.getByTestId('topic-keywords').fill('refund, invoice, charge, billing, credit card');
+  await page.getByTestId('topic-save').click();
+  await page.locator('[data-testid="topic-row"][data-topic="billing"]').waitFor();
+  const offer = page.getByTestId('categorize-now');
+  await offer.waitFor();
+  assert.match(await offer.textContent(), /Topics defined — categorize the 300 valid records now\?/);
+  assert.equal(await page.getByTestId('unlabeled-callout').count(), 0);
+  await page.getByTestId('categorize-now-yes').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('confirm').click();
+  await waitJobsDone(page, id);
+  await offer.waitFor({ state: 'detached' });
+  const after1 = await call(page, 'Topics.Stats', id);
+  assert.ok(after1.categorized > 0, `expected records under billing, got ${after1.categorized}`);
+
+  // Upload topics from the header menu, from another step: step 2 opens
+  // with the file picker (answered with the saved file) and the keep/clear
+  // choice, at once.
+  await page.evaluate((p) => {
+    window.__topicPicks = 0;
+    window.go.app.Topics.PickImportFile = () => {
+      window.__topicPicks++;
+      return Promise.resolve(p);
+    };
+  }, saved);
+  await page.getByTestId('step-node-1').click();
+  await page.getByTestId('data-menu').click();
+  await page.getByRole('menuitem', { name: 'Upload topics (JSON)…' }).click();
+  await page.getByTestId('step2').waitFor();
+  await page.getByText('Keep assignments of topics whose name survives').waitFor();
+  await page.getByTestId('replace-confirm').click();
+  await page.locator(`[data-testid="topic-row"][data-topic="${savedNames[0]}"]`).waitFor();
+  assert.deepEqual((await call(page, 'Topics.Tree', id)).map((n) => n.name).sort(), savedNames);
+  await waitJobsDone(page, id);
+  // The request was taken once: showing step 2 again opens no picker.
+  await page.getByTestId('step-node-1').click();
+  await page.getByTestId('step-node-2').click();
+  await page.getByTestId('step2').waitFor();
+  assert.equal(await page.evaluate(() => window.__topicPicks), 1);
   assert.deepEqual(app.errors, []);
 });

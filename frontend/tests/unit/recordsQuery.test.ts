@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildQuery, Cursor, emptyFilters, rangeLabel, topicChoices } from '../../src/lib/recordsQuery';
+import { buildQuery, Cursor, emptyFilters, isRecordGone, rangeLabel, topicChoices } from '../../src/lib/recordsQuery';
 
 describe('buildQuery', () => {
   it('sends "any" for empty filters', () => {
@@ -102,5 +102,16 @@ describe('topicChoices', () => {
       { id: 4, label: 'shipping' },
     ]);
     expect(topicChoices(null)).toEqual([]);
+  });
+});
+
+describe('isRecordGone', () => {
+  it.each([
+    ['the store says the record is not found', 'record 12: not found', true],
+    ['the failure comes as an Error', new Error('record 7: not found'), true],
+    ['the database is locked', 'record 12: database is locked', false],
+    ['the id is missing', 'record id is required', false],
+  ])('%s', (_name, e, want) => {
+    expect(isRecordGone(e)).toBe(want);
   });
 });

@@ -1653,6 +1653,7 @@ export namespace dryrun {
 	    tokens: Tokens;
 	    stale: boolean;
 	    stale_reason?: string;
+	    records_changed: boolean;
 	    // Go type: time
 	    created_at: any;
 	    // Go type: time
@@ -1700,6 +1701,7 @@ export namespace dryrun {
 	        this.tokens = this.convertValues(source["tokens"], Tokens);
 	        this.stale = source["stale"];
 	        this.stale_reason = source["stale_reason"];
+	        this.records_changed = source["records_changed"];
 	        this.created_at = this.convertValues(source["created_at"], null);
 	        this.finished_at = this.convertValues(source["finished_at"], null);
 	    }
@@ -1850,6 +1852,8 @@ export namespace dryrun {
 	    std: number;
 	    errors: number;
 	    stale: boolean;
+	    stale_reason?: string;
+	    records_changed: boolean;
 	    message: string;
 	    // Go type: time
 	    created_at: any;
@@ -1876,6 +1880,8 @@ export namespace dryrun {
 	        this.std = source["std"];
 	        this.errors = source["errors"];
 	        this.stale = source["stale"];
+	        this.stale_reason = source["stale_reason"];
+	        this.records_changed = source["records_changed"];
 	        this.message = source["message"];
 	        this.created_at = this.convertValues(source["created_at"], null);
 	        this.finished_at = this.convertValues(source["finished_at"], null);

@@ -3,7 +3,8 @@
 // can open them; RecordsDialogs renders them, the viewer on top.
 export const recordsUI = $state({
   issues: false,
-  browser: null as null | { code: string; topic?: string },
+  // underServed: the topics Step 3's "View gaps" offers as quick filters.
+  browser: null as null | { code: string; topic?: string; underServed?: { id: number; label: string }[] },
   viewer: 0, // record id; 0 = closed
   // dataset settings, opened on the field to change (View Issues' advice)
   settings: null as null | { focus: 'max' | 'min' | '' },
@@ -13,9 +14,12 @@ export function openIssues() {
   recordsUI.issues = true;
 }
 
-/** Opens the records browser on a validity code and, optionally, a topic ("-1": uncategorized). */
-export function openBrowser(code = '', topic = '') {
-  recordsUI.browser = { code, topic };
+/**
+ * Opens the records browser on a validity code and, optionally, a topic
+ * ("-1": uncategorized), offering underServed topics as one-click filters.
+ */
+export function openBrowser(code = '', topic = '', underServed: { id: number; label: string }[] = []) {
+  recordsUI.browser = { code, topic, underServed };
 }
 
 export function openRecord(id: number) {
