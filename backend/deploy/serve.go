@@ -296,7 +296,7 @@ func (s *Service) finishServing(ctx context.Context, pf servingPlatform, d Deplo
 		return fail(err)
 	default:
 		// The platform did not answer: the deployment may well become ready.
-		return pending(fmt.Sprintf("%v; %s was created and may still become %s: %s", err, w.name, w.ready, w.resume), nil)
+		return pending(fmt.Sprintf("%v; %s was created and may still become %s: %s", err, w.name, w.ready, w.resume), err)
 	}
 	msg, err := sess.answer(ctx, r, p, progress)
 	if err != nil {
