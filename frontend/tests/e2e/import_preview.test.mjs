@@ -119,7 +119,13 @@ test('append and replace from the canvas go through the same preview', async () 
   await page.getByRole('menuitem', { name: 'Download records…' }).click();
   await page.getByTestId('export-dialog').waitFor();
   assert.equal(await page.getByTestId('export-valid-only').isChecked(), false);
-  assert.deepEqual(await page.getByTestId('export-format').locator('option').evaluateAll((os) => os.map((o) => o.value)), ['original', 'rft']);
+  assert.deepEqual(
+    await page
+      .getByTestId('export-format')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => o.value)),
+    ['original', 'rft'],
+  );
   await page.keyboard.press('Escape');
   await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
   assert.deepEqual(app.errors, []);
