@@ -294,9 +294,9 @@ func (s *Service) similarity(ctx context.Context, ai AI, datasetID int64, opt Ca
 	seedSum := make([][]float32, len(leaves))
 	seedN := make([]int, len(leaves))
 	if docs == nil {
-		// The vectors offline discovery clustered (without its neighbour
-		// smoothing), so that categories follow the topics as they were
-		// found.
+		// The vectors offline discovery clustered (neighbour-smoothed
+		// against the fitted corpus the model keeps), so that categories
+		// follow the topics as they were found.
 		run, err := s.offlineVectors(ctx, datasetID, opt, tg, progress)
 		if err != nil {
 			return res, err

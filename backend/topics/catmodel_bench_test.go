@@ -56,7 +56,9 @@ func heapPeak() (stop func() float64) {
 // vectorizer fitted and every record vectorized, as Categorize did each
 // time). Two datasets: tracegen -n 100000 (templated text: a few hundred
 // terms, TF-IDF without LSA) and the 10k messages of BANKING77's train
-// split (real wording: the LSA model, a few MB, is loaded each time).
+// split (real wording: the LSA model, a few MB, is loaded each time),
+// and its first smoothMax messages (the model also holds their vectors,
+// which each new record's is smoothed against).
 // peak_heap_MB is the live heap's peak during the call above what the
 // benchmark holds. Run with:
 //
@@ -79,6 +81,14 @@ func BenchmarkCategorizeNew100k(b *testing.B) {
 		st := testutil.OpenStore(b)
 		ds := importTexts(b, st, "bench", set.texts[:n])
 		benchCategorizeNew(b, st, ds, func() { appendTexts(b, st, ds, set.texts[n:]) })
+	})
+	// The largest corpus the model keeps to smooth against (smoothMax
+	// records): each new record is compared with every one of them, twice.
+	b.Run("banking77_smoothed", func(b *testing.B) {
+		set := intents(b, "banking77_train.csv")
+		st := testutil.OpenStore(b)
+		ds := importTexts(b, st, "bench", set.texts[:smoothMax])
+		benchCategorizeNew(b, st, ds, func() { appendTexts(b, st, ds, set.texts[smoothMax:smoothMax+500]) })
 	})
 }
 

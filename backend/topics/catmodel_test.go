@@ -3,6 +3,7 @@ package topics
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,4 +237,49 @@ func TestCategorizeNewWithAProviderEmbedsOnlyTheNewRecords(t *testing.T) {
 	if _, ok, _ := st.TopicModel(ctx, ds); ok {
 		t.Fatal("the provider path stored an offline model it does not use")
 	}
+}
+
+// TestCatModelSmoothsEveryRecordAgainstTheStoredCorpus: on a corpus small
+// enough to smooth, the model keeps the corpus' vectors; a fitted record
+// gets the same vector from the model (stored and read back) as from the
+// fit, and a new record's vector is smoothed (not the bare LSA one) yet
+// does not depend on the other new records.
+func TestCatModelSmoothsEveryRecordAgainstTheStoredCorpus(t *testing.T) {
+	texts := intents(t, "banking77_test.csv").texts
+	fitted, fresh := texts[:1200], texts[1200:1210]
+	m, all := fitCatModel(fitted)
+	if m.lsa == nil || len(m.corpus) != len(fitted) || len(m.once) != len(fitted) {
+		t.Fatalf("the model kept %d corpus vectors (%d once smoothed) of %d records", len(m.corpus), len(m.once), len(fitted))
+	}
+	b, err := m.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeCatModel(b)
+	if err != nil || back == nil {
+		t.Fatalf("decode: %v", err)
+	}
+	t.Run("a fitted record's vector is the one the fit gave", func(t *testing.T) {
+		got := back.vectors(fitted[:50]).(*denseSpace)
+		want := all.(*denseSpace)
+		for i := range got.docs {
+			if !slices.Equal(got.docs[i], want.docs[i]) {
+				t.Fatalf("record %d: the stored model gives another vector than the fit", i)
+			}
+		}
+	})
+	t.Run("a new record's vector is smoothed and depends on it alone", func(t *testing.T) {
+		together := back.vectors(fresh).(*denseSpace)
+		for i, text := range fresh {
+			alone := back.vectors([]string{text}).(*denseSpace)
+			if !slices.Equal(alone.docs[0], together.docs[i]) {
+				t.Errorf("new record %d: its vector changes with the other new records", i)
+			}
+			bare := back.features().vector(text)
+			normalize(bare)
+			if slices.Equal(bare, together.docs[i]) {
+				t.Errorf("new record %d: its vector was not smoothed", i)
+			}
+		}
+	})
 }

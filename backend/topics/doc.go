@@ -37,8 +37,10 @@
 // Offline it clusters stemmed TF-IDF reduced by LSA and neighbour-smoothed
 // (vectors.go, lsa.go); BenchmarkBanking77 measures it on real messages.
 //
-// Offline categorization fits the same vectors (without the smoothing) and
-// caches the fitted model and per-topic sums per dataset (catmodel.go), so
+// Offline categorization fits the same vectors (smoothed against the fitted
+// corpus kept in the model, so that a record's vector does not depend on
+// the other new records) and caches the fitted model and per-topic sums
+// per dataset (catmodel.go), so
 // that CategorizeNew and Categorize "unlabeled" read and vectorize only the
 // records they assign.
 package topics

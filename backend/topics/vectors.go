@@ -487,39 +487,42 @@ func (f features) vector(text string) []float32 {
 // smooth adds to each vector the mean of its m most similar others and
 // re-normalizes.
 func smooth(ds *denseSpace, m int) *denseSpace {
-	n := len(ds.docs)
-	out := &denseSpace{docs: make([][]float32, n)}
-	parallel(n, func(i int) {
-		type nb struct {
-			j int
-			s float32
+	out := &denseSpace{docs: make([][]float32, len(ds.docs))}
+	parallel(len(ds.docs), func(i int) { out.docs[i] = smoothVec(ds.docs[i], ds.docs, i, m) })
+	return out
+}
+
+// smoothVec returns v plus the mean of its m most similar vectors of ref
+// other than ref[skip] (skip < 0: none), re-normalized.
+func smoothVec(v []float32, ref [][]float32, skip, m int) []float32 {
+	type nb struct {
+		j int
+		s float32
+	}
+	top := make([]nb, 0, m+1)
+	for j := range ref {
+		if j == skip {
+			continue
 		}
-		top := make([]nb, 0, m+1)
-		for j := 0; j < n; j++ {
-			if j == i {
-				continue
-			}
-			s := denseDot(ds.docs[i], ds.docs[j])
-			if len(top) == m && s <= top[m-1].s {
-				continue
-			}
-			top = append(top, nb{j, s})
-			for x := len(top) - 1; x > 0 && top[x].s > top[x-1].s; x-- {
-				top[x], top[x-1] = top[x-1], top[x]
-			}
-			if len(top) > m {
-				top = top[:m]
-			}
+		s := denseDot(v, ref[j])
+		if len(top) == m && s <= top[m-1].s {
+			continue
 		}
-		v := append([]float32(nil), ds.docs[i]...)
-		for _, t := range top {
-			for d, x := range ds.docs[t.j] {
-				v[d] += x / float32(len(top))
-			}
+		top = append(top, nb{j, s})
+		for x := len(top) - 1; x > 0 && top[x].s > top[x-1].s; x-- {
+			top[x], top[x-1] = top[x-1], top[x]
 		}
-		normalize(v)
-		out.docs[i] = v
-	})
+		if len(top) > m {
+			top = top[:m]
+		}
+	}
+	out := append([]float32(nil), v...)
+	for _, t := range top {
+		for d, x := range ref[t.j] {
+			out[d] += x / float32(len(top))
+		}
+	}
+	normalize(out)
 	return out
 }
 
