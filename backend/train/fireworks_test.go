@@ -294,58 +294,9 @@ func TestFireworksPollingResumesAfterTheAppIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc1 := &train.Service{Store: st1, Providers: m1, PollMin: 2 * time.Millisecond, PollMax: 5 * time.Millisecond}
-	var jobID int64
-	t.Run("the first app starts the job and polls until it runs", func(t *testing.T) {
-		job, err := svc1.Start(ctxT(t), ds, fwOptions(), fwInputs(t, fwGrader()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		jobID = job.ID
-		ctx1, kill := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_, _ = svc1.Watch(ctx1, jobID, func(j train.Job) {
-				if d, _ := train.GetDetail(context.Background(), st1, j.ID); len(d.Metrics) >= 2 {
-					kill()
-				}
-			})
-		}()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Fatal("the first app never reached step 2")
-		}
-		kill()
-		st1.Close()
-	})
-	t.Run("a new app on the same database resumes and the job completes", func(t *testing.T) {
-		st2, err := store.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st2.Close()
-		before, err := train.Get(context.Background(), st2, jobID)
-		if err != nil || before.Final || before.Status != train.StatusRunning {
-			t.Fatalf("job after the kill: %+v %v", before, err)
-		}
-		svc2 := &train.Service{Store: st2, Providers: &llm.Manager{Store: st2, Secrets: sec}, PollMin: 2 * time.Millisecond, PollMax: 5 * time.Millisecond}
-		ctx := ctxT(t)
-		finished := make(chan train.Job, 1)
-		n, err := svc2.Resume(ctx, func(j train.Job) {
-			if j.Final {
-				finished <- j
-			}
-		})
-		if err != nil || n != 1 {
-			t.Fatalf("resume followed %d jobs: %v", n, err)
-		}
-		var j train.Job
-		select {
-		case j = <-finished:
-		case <-ctx.Done():
-			t.Fatal("the resumed job never finished")
-		}
+	killThenResume(t, path, sec, st1, svc1, func(ctx context.Context) (train.Job, error) {
+		return svc1.Start(ctx, ds, fwOptions(), fwInputs(t, fwGrader()))
+	}, func(t *testing.T, ctx context.Context, st2 *store.Store, jobID int64, j train.Job) {
 		if j.Status != train.StatusSucceeded || !strings.HasPrefix(j.FineTunedModel, "accounts/fake-acct/models/") {
 			t.Fatalf("resumed job: %+v", j)
 		}

@@ -116,3 +116,67 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// killThenResume is the restart scenario every remote trainer must pass:
+// the first app (svc1 on st1, the database at path) starts a job with start
+// and polls until two metric steps arrive, then dies; a new app on the same
+// file resumes it. check reads the finished job the resumed app saw, on the
+// new store.
+func killThenResume(t *testing.T, path string, sec *secrets.Store, st1 *store.Store, svc1 *train.Service,
+	start func(ctx context.Context) (train.Job, error), check func(t *testing.T, ctx context.Context, st2 *store.Store, jobID int64, j train.Job)) {
+	t.Helper()
+	var jobID int64
+	t.Run("the first app starts the job and polls until it runs", func(t *testing.T) {
+		job, err := start(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobID = job.ID
+		ctx1, kill := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = svc1.Watch(ctx1, jobID, func(j train.Job) {
+				if d, _ := train.GetDetail(context.Background(), st1, j.ID); len(d.Metrics) >= 2 {
+					kill()
+				}
+			})
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the first app never reached step 2")
+		}
+		kill()
+		st1.Close()
+	})
+	t.Run("a new app on the same database resumes and the job completes", func(t *testing.T) {
+		st2, err := store.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st2.Close()
+		before, err := train.Get(context.Background(), st2, jobID)
+		if err != nil || before.Final || before.Status != train.StatusRunning {
+			t.Fatalf("job after the kill: %+v %v", before, err)
+		}
+		svc2 := &train.Service{Store: st2, Providers: &llm.Manager{Store: st2, Secrets: sec}, PollMin: 2 * time.Millisecond, PollMax: 5 * time.Millisecond}
+		ctx := ctxT(t)
+		finished := make(chan train.Job, 1)
+		n, err := svc2.Resume(ctx, func(j train.Job) {
+			if j.Final {
+				finished <- j
+			}
+		})
+		if err != nil || n != 1 {
+			t.Fatalf("resume followed %d jobs: %v", n, err)
+		}
+		var j train.Job
+		select {
+		case j = <-finished:
+		case <-ctx.Done():
+			t.Fatal("the resumed job never finished")
+		}
+		check(t, ctx, st2, jobID, j)
+	})
+}
